@@ -54,7 +54,9 @@ void err_prefix(struct error *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
-	snprintf(out, sizeof(out), "%s: %s", pre, e->msg);
+	/* Truncation is acceptable: the message stays one readable line. */
+	if (snprintf(out, sizeof(out), "%s: ", pre) < (int)sizeof(out))
+		strncat(out, e->msg, sizeof(out) - strlen(out) - 1);
 	memcpy(e->msg, out, sizeof(out));
 }
 

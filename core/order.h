@@ -1,0 +1,38 @@
+/* Orders (RFC 8555 §7.4), run in phases across all authorizations:
+ * present every challenge, answer every challenge, poll every
+ * authorization, clean up every challenge; then finalize, wait for the
+ * certificate and download it with every alternate chain. */
+#ifndef ACMEHOOK_ORDER_H
+#define ACMEHOOK_ORDER_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct acme;
+struct log;
+struct plugin_instance;
+
+/* One identifier of the order and who validates it. */
+struct order_name {
+	const char *name;                /* as in the certificate, "*.x" for wildcards */
+	struct plugin_instance *inst;    /* the route's plugin instance */
+	const char *challenge;           /* "http-01" or "dns-01" */
+};
+
+struct order_result {
+	char **chains;      /* PEM chains: [0] the default, then alternates; NULL-terminated */
+	size_t n_chains;
+};
+
+int order_issue(struct acme *a, struct log *log, const struct order_name *names, size_t n,
+                const unsigned char *csr_der, size_t csr_len, struct order_result *out,
+                struct error *e);
+void order_result_free(struct order_result *r);
+
+/* Wait SECONDS, returning early (with -1 and E set) when SIGINT, SIGTERM
+ * or SIGHUP arrives; those are blocked while challenges are out so that
+ * cleanup always runs. */
+int order_sleep(long seconds, struct error *e);
+
+#endif
