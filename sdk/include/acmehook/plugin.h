@@ -181,6 +181,13 @@ struct ah_plugin {
 
 typedef const struct ah_plugin *(*ah_plugin_entry_fn)(void);
 
+/* The one function a plugin defines and exports:
+ *     AH_EXPORT const struct ah_plugin *acmehook_plugin_v1(void)
+ *     { return &my_descriptor; }
+ * Declared here so the compiler checks each plugin's definition against
+ * it (and -Wmissing-prototypes stays quiet). */
+AH_EXPORT const struct ah_plugin *AH_PLUGIN_ENTRY(void);
+
 #ifdef __cplusplus
 }
 #endif

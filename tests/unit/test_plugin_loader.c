@@ -1,0 +1,511 @@
+/* The plugin loader: every refusal names its reason and the file, the good
+ * test plugin loads and its instance reaches every host service, and the
+ * real http-webroot plugin passes the same checks. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "err.h"
+#include "log.h"
+#include "plugin.h"
+
+static char broken_dir[PATH_MAX];
+
+/* snprintf for paths: a test path that does not fit is a broken test. */
+static void pathf(char *dst, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void pathf(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap)
+		abort();
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	char buf[65536];
+	int in = -1, out = -1, ret = -1;
+	ssize_t n;
+
+	in = open(src, O_RDONLY);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (in < 0 || out < 0)
+		goto out;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			goto out;
+	if (n == 0 && fchmod(out, mode) == 0)
+		ret = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return ret;
+}
+
+static void rm_rf(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	char sub[PATH_MAX];
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		chmod(path, 0700);
+		d = opendir(path);
+		while (d && (de = readdir(d))) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			pathf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			rm_rf(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+/* A fresh 0755 directory holding copies (0644) of the named test plugins. */
+static char *dir_with(const char *const *files)
+{
+	char tmpl[] = "/tmp/ah-plugtest.XXXXXX";
+	char src[PATH_MAX], dst[PATH_MAX];
+	char *d = mkdtemp(tmpl);
+
+	if (!d || chmod(d, 0755) < 0)
+		return NULL;
+	for (size_t i = 0; files && files[i]; i++) {
+		pathf(src, sizeof(src), "%s/%s", broken_dir, files[i]);
+		pathf(dst, sizeof(dst), "%s/%s", d, files[i]);
+		if (copy_file(src, dst, 0644) < 0) {
+			fprintf(stderr, "cannot copy %s: %s\n", src, strerror(errno));
+			return NULL;
+		}
+	}
+	return strdup(d);
+}
+
+/* Load DIR expecting a refusal whose message holds WORD and WORD2. */
+static void expect_refused_dir(const char *dir, const char *word, const char *word2)
+{
+	struct plugin_registry r = {0};
+	struct error e = {0};
+
+	CHECK(plugin_registry_load_dir(&r, dir, &e) < 0);
+	CHECK(e.exit_code == EXIT_USAGE);
+	CHECK(r.n == 0);
+	printf("refused as expected: %s\n", e.msg);
+	if (!strstr(e.msg, word) || (word2 && !strstr(e.msg, word2))) {
+		fprintf(stderr, "message lacks \"%s\"/\"%s\": %s\n", word, word2 ? word2 : "",
+		        e.msg);
+		CHECK(!"refusal message names reason and file");
+	} else {
+		CHECK(1);
+	}
+	plugin_registry_free(&r);
+}
+
+static void expect_refused(const char *file, const char *word)
+{
+	const char *files[] = {file, NULL};
+	char *d = dir_with(files);
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	expect_refused_dir(d, word, file);
+	rm_rf(d);
+	free(d);
+}
+
+static void test_broken(void)
+{
+	expect_refused("bad-magic.so", "magic");
+	expect_refused("abi2.so", "ABI major 2");
+	expect_refused("no-entry.so", "acmehook_plugin_v1");
+	expect_refused("null-entry.so", "NULL");
+	expect_refused("no-init.so", "init");
+	expect_refused("bad-name.so", "Bad_Name");
+	expect_refused("small-size.so", "struct_size");
+	expect_refused("no-cleanup.so", "cleanup");
+}
+
+static void test_dup(void)
+{
+	const char *files[] = {"dup-a.so", "dup-b.so", NULL};
+	char *d = dir_with(files);
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	expect_refused_dir(d, "dup-a.so", "dup-b.so");
+	expect_refused_dir(d, "already loaded", NULL);
+	rm_rf(d);
+	free(d);
+}
+
+static void test_good_and_permissions(void)
+{
+	const char *files[] = {"testgood.so", NULL};
+	struct plugin_registry r = {0};
+	struct error e = {0};
+	const struct plugin_module *m;
+	char *d = dir_with(files), path[PATH_MAX], other[PATH_MAX];
+	char *d2 = NULL;
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	pathf(path, sizeof(path), "%s/testgood.so", d);
+
+	/* Files that are not plugins are ignored. */
+	pathf(other, sizeof(other), "%s/README", d);
+	CHECK(copy_file(path, other, 0644) == 0);
+	pathf(other, sizeof(other), "%s/.hidden.so", d);
+	CHECK(copy_file(path, other, 0644) == 0);
+
+	CHECK(plugin_registry_load_dir(&r, d, &e) == 0);
+	CHECK(r.n == 1);
+	m = plugin_registry_find(&r, "testgood");
+	CHECK(m != NULL);
+	if (m) {
+		CHECK_STR(m->version, "1.2.3");
+		CHECK_STR(m->path, path);
+		CHECK(m->roles == (AH_ROLE_AUTHENTICATOR | AH_ROLE_INSTALLER));
+		CHECK(m->challenges == (AH_CHALLENGE_HTTP_01 | AH_CHALLENGE_DNS_01));
+		CHECK(m->abi_major == AH_ABI_MAJOR);
+	}
+	CHECK(plugin_registry_find(&r, "nosuch") == NULL);
+	plugin_registry_free(&r);
+	plugin_registry_free(&r); /* a freed registry can be freed again */
+
+	CHECK(chmod(path, 0664) == 0);
+	expect_refused_dir(d, "writable", "testgood.so");
+	CHECK(chmod(path, 0646) == 0);
+	expect_refused_dir(d, "writable", "testgood.so");
+	CHECK(chmod(path, 0644) == 0);
+
+	CHECK(chmod(d, 0775) == 0);
+	expect_refused_dir(d, "writable", d);
+	CHECK(chmod(d, 0757) == 0);
+	expect_refused_dir(d, "writable", d);
+	CHECK(chmod(d, 0755) == 0);
+
+	if (geteuid() == 0) {
+		CHECK(chown(path, 65534, 65534) == 0);
+		expect_refused_dir(d, "owned by uid 65534", "testgood.so");
+		CHECK(chown(path, 0, 0) == 0);
+		CHECK(chown(d, 65534, 65534) == 0);
+		expect_refused_dir(d, "owned by uid 65534", d);
+		CHECK(chown(d, 0, 0) == 0);
+	} else {
+		printf("note: not root, skipping the owned-by-another-user checks\n");
+	}
+
+	/* A symlink is judged by its target and the target's directory. */
+	d2 = dir_with(NULL);
+	CHECK(d2 != NULL);
+	if (d2) {
+		char link[PATH_MAX];
+
+		pathf(other, sizeof(other), "%s/real.so.bin", d2);
+		CHECK(rename(path, other) == 0);
+		pathf(link, sizeof(link), "%s/testgood.so", d);
+		CHECK(symlink(other, link) == 0);
+		CHECK(plugin_registry_load_dir(&r, d, &e) == 0);
+		CHECK(r.n == 1);
+		plugin_registry_free(&r);
+		CHECK(chmod(d2, 0777) == 0);
+		expect_refused_dir(d, "symlink target", d2);
+		CHECK(chmod(d2, 0755) == 0);
+		CHECK(chmod(other, 0666) == 0);
+		expect_refused_dir(d, "symlink target", "real.so.bin");
+		CHECK(chmod(other, 0644) == 0);
+		unlink(link);
+		CHECK(rename(other, path) == 0);
+	}
+
+	/* Not a regular file. */
+	pathf(other, sizeof(other), "%s/adir.so", d);
+	CHECK(mkdir(other, 0755) == 0);
+	expect_refused_dir(d, "not a regular file", "adir.so");
+	rmdir(other);
+
+	/* A missing directory is simply empty. */
+	pathf(other, sizeof(other), "%s/missing", d);
+	err_clear(&e);
+	CHECK(plugin_registry_load_dir(&r, other, &e) == 0);
+	CHECK(r.n == 0 && !err_isset(&e));
+
+	rm_rf(d);
+	free(d);
+	if (d2)
+		rm_rf(d2);
+	free(d2);
+}
+
+/* Earlier directories shadow later ones by file name; two files with one
+ * plugin name are still refused. */
+static void test_load_dirs(void)
+{
+	const char *files[] = {"testgood.so", NULL};
+	char *a = dir_with(files), *b = dir_with(files);
+	char *dirs[] = {a, b, NULL};
+	char from[PATH_MAX], to[PATH_MAX];
+	struct plugin_registry r = {0};
+	struct error e = {0};
+	const struct plugin_module *m;
+
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	CHECK(plugin_registry_load_dirs(&r, dirs, &e) == 0);
+	CHECK(r.n == 1);
+	m = plugin_registry_find(&r, "testgood");
+	CHECK(m && strncmp(m->path, a, strlen(a)) == 0);
+	plugin_registry_free(&r);
+
+	pathf(from, sizeof(from), "%s/testgood.so", b);
+	pathf(to, sizeof(to), "%s/renamed.so", b);
+	CHECK(rename(from, to) == 0);
+	CHECK(plugin_registry_load_dirs(&r, dirs, &e) < 0);
+	CHECK(strstr(e.msg, "renamed.so") && strstr(e.msg, a));
+	CHECK(r.n == 1); /* what loaded from the first directory stays */
+	plugin_registry_free(&r);
+out:
+	if (a)
+		rm_rf(a);
+	if (b)
+		rm_rf(b);
+	free(a);
+	free(b);
+}
+
+static void test_default_dirs(const char *build)
+{
+	char **v;
+	char want[PATH_MAX], *rw = NULL, *rg = NULL;
+
+	setenv("ACMEHOOK_PLUGIN_PATH", "/one::/two:", 1);
+	v = plugin_default_dirs();
+	CHECK(v && v[0] && v[1] && !v[2]);
+	if (v && v[0] && v[1]) {
+		CHECK_STR(v[0], "/one");
+		CHECK_STR(v[1], "/two");
+	}
+	plugin_dirs_free(v);
+
+	unsetenv("ACMEHOOK_PLUGIN_PATH");
+	v = plugin_default_dirs();
+	CHECK(v && v[0]);
+	if (v && v[0]) {
+		/* This test runs from build/tests/, so ../lib/... is the
+		 * build tree's plugin directory. */
+		pathf(want, sizeof(want), "%s/lib/acmehook/plugins", build);
+		rw = realpath(want, NULL);
+		rg = realpath(v[0], NULL);
+		CHECK(rw && rg && strcmp(rw, rg) == 0);
+		CHECK(v[1] && v[1][0] == '/');
+	}
+	free(rw);
+	free(rg);
+	plugin_dirs_free(v);
+	plugin_dirs_free(NULL);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = calloc(1, 65536);
+
+	if (f && s)
+		s[fread(s, 1, 65535, f)] = '\0';
+	if (f)
+		fclose(f);
+	return s;
+}
+
+static void test_instance(void)
+{
+	const char *files[] = {"testgood.so", NULL};
+	char *d = dir_with(files), rec[PATH_MAX], *text = NULL, *logtext = NULL;
+	size_t loglen = 0;
+	FILE *logf = open_memstream(&logtext, &loglen);
+	struct plugin_registry r = {0};
+	struct error e = {0};
+	struct log lg;
+	struct plugin_services svc = {0};
+	struct plugin_instance *pi = NULL, *p2 = NULL;
+	struct ah_challenge ch = {
+		.struct_size = sizeof(ch),
+		.identifier = "a.example",
+		.type = "http-01",
+		.token = "tok1",
+		.key_authorization = "tok1.thumb",
+	};
+	struct ah_certificate cert = {.struct_size = sizeof(cert), .lineage = "lin"};
+	char recopt[PATH_MAX];
+	const char *opts[] = {"record", recopt, "greeting", "hello", NULL};
+	const char *secrets[] = {"api-token", "s3cr3t-value", NULL};
+	const char *failopts[] = {"init-fail", "config", NULL};
+	const char *failopts2[] = {"init-fail", "yes", NULL};
+	const char *odd[] = {"record", NULL};
+
+	log_init(&lg, LOG_DEBUG);
+	lg.out = logf;
+	svc.log = &lg;
+	CHECK(d && logf);
+	if (!d || !logf)
+		goto out;
+	pathf(rec, sizeof(rec), "%s/record.txt", d);
+	pathf(recopt, sizeof(recopt), "%s", rec);
+	CHECK(plugin_registry_load_dir(&r, d, &e) == 0);
+
+	pi = plugin_instance_new(&r, "testgood", "one", opts, secrets, &svc, &e);
+	CHECK(pi != NULL);
+	if (!pi) {
+		fprintf(stderr, "instance: %s\n", e.msg);
+		goto out;
+	}
+	CHECK_STR(plugin_instance_name(pi), "testgood[one]");
+	CHECK(plugin_instance_module(pi) == plugin_registry_find(&r, "testgood"));
+
+	/* The secret was registered before init logged it. */
+	fflush(logf);
+	CHECK(strstr(logtext, "testgood[one]: the token is [redacted]") != NULL);
+	CHECK(strstr(logtext, "s3cr3t-value") == NULL);
+
+	CHECK(plugin_instance_present(pi, &ch, &e) == AH_OK);
+	CHECK(!err_isset(&e));
+
+	ch.token = "failme";
+	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(e.exit_code == EXIT_OP);
+	CHECK_STR(e.msg, "testgood[one]: boom: failme");
+	err_clear(&e);
+
+	ch.token = "tok2";
+	ch.identifier = "decline.example";
+	CHECK(plugin_instance_present(pi, &ch, &e) == AH_DECLINE);
+	CHECK(!err_isset(&e));
+
+	/* The host refuses tokens the ABI promises are base64url. */
+	ch.identifier = "a.example";
+	ch.token = "../x";
+	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(strstr(e.msg, "../x") != NULL);
+	err_clear(&e);
+
+	ch.token = "tok1";
+	CHECK(plugin_instance_cleanup(pi, &ch, &e) == AH_OK);
+
+	/* Without an HTTP client the request fails cleanly, and the host's
+	 * text explains it when the plugin says nothing itself. */
+	CHECK(plugin_instance_install(pi, &cert, &e) == AH_FAIL);
+	CHECK(e.exit_code == EXIT_OP);
+	CHECK(strstr(e.msg, "testgood[one]: ") == e.msg);
+	CHECK(strstr(e.msg, "no HTTP client") != NULL);
+	err_clear(&e);
+
+	p2 = plugin_instance_new(&r, "testgood", NULL, NULL, NULL, &svc, &e);
+	CHECK(p2 != NULL);
+	CHECK_STR(plugin_instance_name(p2), "testgood");
+	plugin_instance_free(p2);
+	p2 = NULL;
+
+	plugin_instance_free(pi);
+	pi = NULL;
+	plugin_instance_free(NULL);
+	text = slurp(rec);
+	CHECK_STR(text, "init missing-secret=1 now-ok=1\n"
+	                "present http-01 a.example tok1 hello\n"
+	                "cleanup a.example tok1\n"
+	                "install lin http=2\n"
+	                "fini\n");
+
+	CHECK(plugin_instance_new(&r, "testgood", "x", failopts, NULL, &svc, &e) == NULL);
+	CHECK(e.exit_code == EXIT_USAGE);
+	CHECK(strstr(e.msg, "testgood[x]: init told to fail") == e.msg);
+	err_clear(&e);
+	CHECK(plugin_instance_new(&r, "testgood", "x", failopts2, NULL, &svc, &e) == NULL);
+	CHECK(e.exit_code == EXIT_OP);
+	err_clear(&e);
+	CHECK(plugin_instance_new(&r, "nosuch", "x", NULL, NULL, &svc, &e) == NULL);
+	CHECK(e.exit_code == EXIT_USAGE && strstr(e.msg, "\"nosuch\""));
+	err_clear(&e);
+	CHECK(plugin_instance_new(&r, "testgood", "x", odd, NULL, &svc, &e) == NULL);
+	CHECK(e.exit_code == EXIT_USAGE && strstr(e.msg, "record"));
+	err_clear(&e);
+out:
+	plugin_instance_free(pi);
+	plugin_registry_free(&r);
+	log_free(&lg);
+	if (logf)
+		fclose(logf);
+	free(logtext);
+	free(text);
+	if (d)
+		rm_rf(d);
+	free(d);
+}
+
+/* The real plugin directory loads as a whole and holds the webroot plugin. */
+static void test_real(const char *build)
+{
+	struct plugin_registry r = {0};
+	struct error e = {0};
+	const struct plugin_module *m;
+	char dir[PATH_MAX];
+
+	pathf(dir, sizeof(dir), "%s/lib/acmehook/plugins", build);
+	CHECK(plugin_registry_load_dir(&r, dir, &e) == 0);
+	if (err_isset(&e))
+		fprintf(stderr, "%s\n", e.msg);
+	m = plugin_registry_find(&r, "webroot");
+	CHECK(m != NULL);
+	if (m) {
+		CHECK(strstr(m->path, "http-webroot.so") != NULL);
+		CHECK(m->roles == AH_ROLE_AUTHENTICATOR);
+		CHECK(m->challenges == AH_CHALLENGE_HTTP_01);
+		CHECK(m->version[0] != '\0');
+	}
+	plugin_registry_free(&r);
+}
+
+int main(void)
+{
+	const char *build = getenv("AH_BUILD_DIR");
+
+	if (!build) {
+		fprintf(stderr, "AH_BUILD_DIR is not set\n");
+		return 1;
+	}
+	pathf(broken_dir, sizeof(broken_dir), "%s/tests/plugins-broken", build);
+	umask(022);
+	test_broken();
+	test_dup();
+	test_good_and_permissions();
+	test_load_dirs();
+	test_default_dirs(build);
+	test_instance();
+	test_real(build);
+	return check_done();
+}
