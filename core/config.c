@@ -591,7 +591,10 @@ int settings_from_argv(struct settings *s, int argc, char **argv, struct error *
 		struct route *r = &s->routes[i];
 		if (!r->plugin && ps.cur.plugin) {
 			route_free(r);
-			if (route_copy(r, &ps.cur) < 0) {
+			/* A webroot name given before any -w takes the first -w, not
+			 * the last, so copy the options only for other plugins. */
+			if (strcmp(ps.cur.plugin, "webroot") == 0 ? !(r->plugin = strdup("webroot"))
+			                                          : route_copy(r, &ps.cur) < 0) {
 				err_set(e, EXIT_OP, "out of memory");
 				goto out;
 			}

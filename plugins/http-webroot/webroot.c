@@ -4,7 +4,9 @@
  *
  * Options: webroot-path (required) the directory served as the document
  * root of http://DOMAIN/. One instance per webroot; instances share
- * nothing.
+ * nothing. An instance removes only the directories it created itself, and
+ * only once they are empty, so two instances pointed at one webroot never
+ * delete each other's files (at worst an empty directory stays behind).
  *
  * The web server's tree may be writable by other users (a site's
  * developers), so every step below the webroot refuses to follow symlinks:

@@ -1,0 +1,184 @@
+/* Settings: certbot's positional -w/--webroot, cli.ini, precedence,
+ * renewal files and route encoding. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+#include "renewal.h"
+#include "store.h"
+
+static int parse(struct settings *s, struct error *e, const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+
+	argv[argc++] = (char *)"acmehook";
+	for (size_t i = 0; args[i]; i++)
+		argv[argc++] = (char *)args[i];
+	settings_init(s);
+	err_clear(e);
+	return settings_from_argv(s, argc, argv, e);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+int main(void)
+{
+	struct settings s, ini, merged;
+	struct error e = {0};
+	char tmpl[] = "/tmp/ah-config-XXXXXX", path[PATH_MAX];
+	char *dir = mkdtemp(tmpl);
+
+	/* -w applies to the -d flags after it; earlier -d take the first -w. */
+	{
+		const char *a[] = {"certonly", "-d", "early.example", "--webroot", "-w", "/srv/a",
+		                   "-d", "a.example", "-w", "/srv/b", "-d", "b.example,c.example",
+		                   NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK_STR(s.command, "certonly");
+		CHECK(s.n_domains == 4);
+		CHECK_STR(route_opt(&s.routes[0], "webroot-path"), "/srv/a");
+		CHECK_STR(s.routes[0].plugin, "webroot");
+		CHECK_STR(route_opt(&s.routes[1], "webroot-path"), "/srv/a");
+		CHECK_STR(route_opt(&s.routes[2], "webroot-path"), "/srv/b");
+		CHECK_STR(s.domains[3], "c.example");
+		CHECK_STR(route_opt(&s.routes[3], "webroot-path"), "/srv/b");
+		settings_free(&s);
+	}
+	/* Usage errors name the flag or value. */
+	{
+		const char *a[] = {"certonly", "--frobnicate", NULL};
+		CHECK(parse(&s, &e, a) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, "--frobnicate") != NULL);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "-d", NULL};
+		CHECK(parse(&s, &e, a) < 0 && strstr(e.msg, "needs a value") != NULL);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "-d", "bad name!.example", NULL};
+		CHECK(parse(&s, &e, a) < 0 && strstr(e.msg, "name!.example") != NULL);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "--rsa-key-size", "big", NULL};
+		CHECK(parse(&s, &e, a) < 0 && strstr(e.msg, "big") != NULL);
+		settings_free(&s);
+	}
+	/* Bundled short flags and --flag=value. */
+	{
+		const char *a[] = {"renew", "-nv", "--server=globalsign", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK(s.non_interactive == 1 && s.verbose == 1);
+		CHECK_STR(config_server_url(s.server),
+		          "https://emea.acme.atlas.globalsign.com/directory");
+		settings_free(&s);
+	}
+
+	/* cli.ini: booleans, empty placeholders, precedence below argv. */
+	snprintf(path, sizeof(path), "%s/cli.ini", dir);
+	write_file(path, "# comment\nagree-tos = true\nemail = ini@example.com\neab-kid =\n"
+	                 "server = https://ca.example/dir\nauthenticator = webroot\n"
+	                 "webroot-path = /srv/ini\n");
+	settings_init(&ini);
+	CHECK(settings_from_ini(&ini, path, false, &e) == 0);
+	CHECK(ini.agree_tos == 1);
+	CHECK(ini.eab_kid == NULL);
+	CHECK_STR(ini.fallback.plugin, "webroot");
+	{
+		const char *a[] = {"certonly", "-m", "cli@example.com", "-d", "x.example", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		settings_init(&merged);
+		CHECK(settings_merge(&merged, &s, &e) == 0 && settings_merge(&merged, &ini, &e) == 0);
+		CHECK_STR(merged.email, "cli@example.com");
+		CHECK_STR(merged.server, "https://ca.example/dir");
+		CHECK(merged.agree_tos == 1);
+		CHECK_STR(route_opt(&merged.routes[0], "webroot-path"), "/srv/ini");
+		settings_free(&merged);
+		settings_free(&s);
+	}
+	settings_free(&ini);
+	/* A malformed line is reported as FILE:LINE. */
+	write_file(path, "email = a@b.c\nthis line is wrong\n");
+	settings_init(&ini);
+	err_clear(&e);
+	CHECK(settings_from_ini(&ini, path, false, &e) < 0 && e.exit_code == EXIT_USAGE);
+	{
+		char want[PATH_MAX + 8];
+		snprintf(want, sizeof(want), "%s:2", path);
+		CHECK(strstr(e.msg, want) != NULL);
+	}
+	settings_free(&ini);
+	write_file(path, "no-such-option = 1\n");
+	settings_init(&ini);
+	err_clear(&e);
+	CHECK(settings_from_ini(&ini, path, false, &e) < 0 && strstr(e.msg, "no-such-option"));
+	settings_free(&ini);
+	write_file(path, "agree-tos = maybe\n");
+	settings_init(&ini);
+	err_clear(&e);
+	CHECK(settings_from_ini(&ini, path, false, &e) < 0 && strstr(e.msg, "maybe"));
+	settings_free(&ini);
+
+	/* Routes survive a format/parse round trip, separators included. */
+	{
+		struct route r = {0}, back = {0};
+		char *text;
+		r.plugin = strdup("webroot");
+		route_set_opt(&r, "webroot-path", "/srv/odd;dir=50%");
+		text = route_format(&r);
+		CHECK(text != NULL && strchr(text + strlen("webroot; "), ';') == NULL);
+		CHECK(route_parse(text, &back) == 0);
+		CHECK(route_equal(&r, &back));
+		free(text);
+		route_free(&r);
+		route_free(&back);
+	}
+
+	/* Renewal files: what is saved is what is loaded. */
+	{
+		struct store st;
+		const char *a[] = {"certonly", "--webroot", "-w", "/srv/www", "-d", "a.example", "-d",
+		                   "b.example", "--key-type", "rsa", "--rsa-key-size", "3072",
+		                   "--deploy-hook", "systemctl reload nginx", NULL};
+		struct settings back;
+		CHECK(store_init(&st, dir, dir, dir, &e) == 0);
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK(settings_defaults(&s, &e) == 0);
+		CHECK(renewal_save(&st, "a.example", &s, "https://ca.example/dir", &e) == 0);
+		settings_init(&back);
+		CHECK(renewal_load(&st, "a.example", &back, &e) == 0);
+		CHECK(back.n_domains == 2);
+		CHECK_STR(back.domains[1], "b.example");
+		CHECK_STR(route_opt(&back.routes[1], "webroot-path"), "/srv/www");
+		CHECK_STR(back.server, "https://ca.example/dir");
+		CHECK_STR(back.key_type, "rsa");
+		CHECK(back.rsa_key_size == 3072);
+		CHECK_STR(back.deploy_hook, "systemctl reload nginx");
+		settings_free(&back);
+		/* A line break in a value cannot inject a setting. */
+		free(s.deploy_hook);
+		s.deploy_hook = strdup("x\nserver = https://evil.example/");
+		err_clear(&e);
+		CHECK(renewal_save(&st, "a.example", &s, "https://ca.example/dir", &e) < 0);
+		settings_free(&s);
+		store_free(&st);
+	}
+	{
+		char cmd[PATH_MAX + 16];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		CHECK(system(cmd) == 0);
+	}
+	return check_done();
+}
