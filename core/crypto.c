@@ -473,13 +473,13 @@ int crypto_csr_load(const char *path, unsigned char **der, size_t *der_len,
 		p = (const unsigned char *)data;
 		req = d2i_X509_REQ(NULL, &p, (long)len);
 		if (req && p != (const unsigned char *)data + len) {
-			err_set(e, EXIT_OP, "CSR %s has %zu trailing bytes after the DER request",
+			err_set(e, EXIT_USAGE, "CSR %s has %zu trailing bytes after the DER request",
 			        path, len - (size_t)(p - (const unsigned char *)data));
 			goto out;
 		}
 	}
 	if (!req) {
-		err_set(e, EXIT_OP, "cannot parse CSR %s: not a PEM or DER certificate request (%s)",
+		err_set(e, EXIT_USAGE, "cannot parse CSR %s: not a PEM or DER certificate request (%s)",
 		        path, ossl_reason(why, sizeof(why)));
 		goto out;
 	}
@@ -488,26 +488,26 @@ int crypto_csr_load(const char *path, unsigned char **der, size_t *der_len,
 	sig_nid = X509_REQ_get_signature_nid(req);
 	if (!OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid) ||
 	    (md_nid != NID_sha256 && md_nid != NID_sha384 && md_nid != NID_sha512)) {
-		err_set(e, EXIT_OP, "CSR %s is signed with %s: only SHA-256, SHA-384 or SHA-512 signatures are accepted",
+		err_set(e, EXIT_USAGE, "CSR %s is signed with %s: only SHA-256, SHA-384 or SHA-512 signatures are accepted",
 		        path, sig_nid != NID_undef ? OBJ_nid2ln(sig_nid) : "an unknown algorithm");
 		goto out;
 	}
 	pk = X509_REQ_get_pubkey(req);
 	if (!pk || X509_REQ_verify(req, pk) != 1) {
-		err_set(e, EXIT_OP, "CSR %s: its self-signature does not verify (%s)", path,
+		err_set(e, EXIT_USAGE, "CSR %s: its self-signature does not verify (%s)", path,
 		        ossl_reason(why, sizeof(why)));
 		goto out;
 	}
 	exts = X509_REQ_get_extensions(req);
 	gens = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
 	if (!gens && crit != -1) {
-		err_set(e, EXIT_OP, "CSR %s has a malformed or repeated subject alternative name extension", path);
+		err_set(e, EXIT_USAGE, "CSR %s has a malformed or repeated subject alternative name extension", path);
 		goto out;
 	}
 	if (gens_dns(gens, true, path, &list, &n, e) < 0)
 		goto out;
 	if (name_cn(X509_REQ_get_subject_name(req), &cn) < 0) {
-		err_set(e, EXIT_OP, "CSR %s has an unreadable subject CN", path);
+		err_set(e, EXIT_USAGE, "CSR %s has an unreadable subject CN", path);
 		goto out;
 	}
 	if (cn && names_add(&list, &n, cn, strlen(cn)) < 0) {
@@ -515,7 +515,7 @@ int crypto_csr_load(const char *path, unsigned char **der, size_t *der_len,
 		goto out;
 	}
 	if (n == 0) {
-		err_set(e, EXIT_OP, "CSR %s names no domain: it has neither DNS subject alternative names nor a CN",
+		err_set(e, EXIT_USAGE, "CSR %s names no domain: it has neither DNS subject alternative names nor a CN",
 		        path);
 		goto out;
 	}
