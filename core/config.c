@@ -780,8 +780,8 @@ int settings_merge(struct settings *d, const struct settings *s, struct error *e
 	return 0;
 }
 
-static int xdg_dir(char **slot, const char *env, const char *home_rel, const char *root_dir,
-                   struct error *e)
+static int xdg_dir(char **slot, const char *env, const char *home_rel, const char *sub,
+                   const char *root_dir, struct error *e)
 {
 	char path[PATH_MAX];
 	const char *base;
@@ -791,9 +791,9 @@ static int xdg_dir(char **slot, const char *env, const char *home_rel, const cha
 	if (geteuid() == 0) {
 		snprintf(path, sizeof(path), "%s", root_dir);
 	} else if ((base = getenv(env)) && *base) {
-		snprintf(path, sizeof(path), "%s/acmehook", base);
+		snprintf(path, sizeof(path), "%s/%s", base, sub);
 	} else if ((base = getenv("HOME")) && *base) {
-		snprintf(path, sizeof(path), "%s/%s/acmehook", base, home_rel);
+		snprintf(path, sizeof(path), "%s/%s/%s", base, home_rel, sub);
 	} else {
 		return err_set(e, EXIT_USAGE, "cannot choose a directory: set --config-dir, "
 		                              "--work-dir and --logs-dir, or HOME");
@@ -804,9 +804,11 @@ static int xdg_dir(char **slot, const char *env, const char *home_rel, const cha
 
 int settings_defaults(struct settings *s, struct error *e)
 {
-	if (xdg_dir(&s->config_dir, "XDG_CONFIG_HOME", ".config", "/etc/acmehook", e) < 0 ||
-	    xdg_dir(&s->work_dir, "XDG_STATE_HOME", ".local/state", "/var/lib/acmehook", e) < 0 ||
-	    xdg_dir(&s->logs_dir, "XDG_STATE_HOME", ".local/state/log", "/var/log/acmehook", e) < 0)
+	if (xdg_dir(&s->config_dir, "XDG_CONFIG_HOME", ".config", "acmehook", "/etc/acmehook", e) < 0 ||
+	    xdg_dir(&s->work_dir, "XDG_STATE_HOME", ".local/state", "acmehook", "/var/lib/acmehook",
+	            e) < 0 ||
+	    xdg_dir(&s->logs_dir, "XDG_STATE_HOME", ".local/state", "acmehook/log",
+	            "/var/log/acmehook", e) < 0)
 		return -1;
 	if (dup_if_unset(&s->server, "letsencrypt") < 0 ||
 	    dup_if_unset(&s->key_type, "ecdsa") < 0 || dup_if_unset(&s->eab_hmac_alg, "HS256") < 0)

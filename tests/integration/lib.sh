@@ -355,6 +355,7 @@ EOF
     AH_PEBBLE_PORT AH_PEBBLE_LOG
   ah_spawn pebble "$AH_PEBBLE_LOG" \
     env "${envs[@]}" pebble -config "$d/pebble.json" -dnsserver "127.0.0.1:$AH_DNS_PORT"
+  AH_PEBBLE_PID=$AH_LAST_PID
   ah_wait_for pebble "$AH_LAST_PID" 30 \
     curl -sf --max-time 2 --cacert "$AH_CA_BUNDLE" "$AH_DIR_URL" ||
     ah_die "Pebble did not start on port $AH_PEBBLE_PORT"
