@@ -193,6 +193,17 @@ static int check_domain(const char *name, const char *origin, struct error *e)
 	}
 	if (name[n - 1] == '.' || strstr(name, "..") || name[0] == '.')
 		return err_set(e, EXIT_USAGE, "%s: invalid domain \"%s\"", origin, name);
+	/* Labels are 1 to 63 characters and neither start nor end with '-'
+	 * (RFC 1035), which also keeps a mistyped flag from becoming a name. */
+	for (const char *l = name; *l;) {
+		size_t len = strcspn(l, ".");
+		if (len > 63 || l[0] == '-' || l[len - 1] == '-')
+			return err_set(e, EXIT_USAGE, "%s: invalid domain \"%s\": bad label \"%.*s\"",
+			               origin, name, (int)len, l);
+		l += len;
+		if (*l == '.')
+			l++;
+	}
 	return 0;
 }
 

@@ -72,6 +72,11 @@ int main(void)
 		settings_free(&s);
 	}
 	{
+		const char *a[] = {"certonly", "-d", "--preferred-chain", NULL};
+		CHECK(parse(&s, &e, a) < 0 && strstr(e.msg, "--preferred-chain") != NULL);
+		settings_free(&s);
+	}
+	{
 		const char *a[] = {"certonly", "--rsa-key-size", "big", NULL};
 		CHECK(parse(&s, &e, a) < 0 && strstr(e.msg, "big") != NULL);
 		settings_free(&s);
