@@ -1,6 +1,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -234,7 +235,12 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 		goto out;
 	}
 	if (!key) {
-		key = crypto_keygen("ecdsa", "secp256r1", 0, e);
+		const char *t = p->key_type ? p->key_type : "ec256";
+		if (strncasecmp(t, "rsa", 3) == 0)
+			key = crypto_keygen("rsa", NULL, atoi(t + 3), e);
+		else
+			key = crypto_keygen("ecdsa", strcasecmp(t, "ec384") == 0 ? "secp384r1" : "secp256r1",
+			                    0, e);
 		if (!key)
 			goto out;
 	}

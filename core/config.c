@@ -159,7 +159,7 @@ void settings_free(struct settings *s)
 	                 &s->chain_path, &s->csr, &s->key_type, &s->elliptic_curve,
 	                 &s->preferred_chain, &s->reason, &s->config_dir, &s->work_dir,
 	                 &s->logs_dir, &s->ca_bundle, &s->config_file, &s->plugin_dir,
-	                 &s->deploy_hook};
+	                 &s->deploy_hook, &s->account_key_type};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	free_secret(s->eab_hmac_key);
@@ -316,6 +316,7 @@ static const struct optdef options[] = {
 	STR("plugin-dir", plugin_dir),
 	STR("deploy-hook", deploy_hook),
 	STR("renew-hook", deploy_hook),
+	STR("account-key-type", account_key_type),
 	/* certbot flags whose behaviour is acmehook's only behaviour: keeping a
 	 * certificate that is not due, never subscribing to mail, renewing
 	 * without a random delay (cron jobs add their own), and accepting a
@@ -740,6 +741,7 @@ int settings_merge(struct settings *d, const struct settings *s, struct error *e
 		offsetof(struct settings, logs_dir), offsetof(struct settings, ca_bundle),
 		offsetof(struct settings, config_file), offsetof(struct settings, plugin_dir),
 		offsetof(struct settings, deploy_hook),
+		offsetof(struct settings, account_key_type),
 	};
 	const size_t bool_fields[] = {
 		offsetof(struct settings, agree_tos), offsetof(struct settings, non_interactive),

@@ -26,6 +26,7 @@ struct settings {
 	char *key_type, *elliptic_curve, *preferred_chain, *reason;
 	char *config_dir, *work_dir, *logs_dir, *ca_bundle, *config_file, *plugin_dir;
 	char *deploy_hook;
+	char *account_key_type;          /* ec256 (default), ec384, rsa2048, rsa3072, rsa4096 */
 	int rsa_key_size;                /* 0: not given */
 	int agree_tos, non_interactive, force_renewal, register_unsafely, json;
 	int dry_run, allow_plain_http;   /* -1: not given */

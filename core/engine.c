@@ -12,6 +12,8 @@
 
 static const char *const key_types[] = {"ecdsa", "rsa", NULL};
 static const char *const curves[] = {"secp256r1", "secp384r1", NULL};
+static const char *const account_key_types[] = {"ec256", "ec384", "rsa2048", "rsa3072",
+                                                "rsa4096", NULL};
 static const char *const hmac_algs[] = {"HS256", "HS384", "HS512", NULL};
 static const char *const reasons[] = {"unspecified", "keycompromise", "affiliationchanged",
                                       "superseded", "cessationofoperation", NULL};
@@ -35,6 +37,11 @@ int engine_check_settings(const struct settings *s, struct error *e)
 	    s->rsa_key_size != 4096)
 		return err_set(e, EXIT_USAGE, "--rsa-key-size %d is not one of 2048, 3072, 4096",
 		               s->rsa_key_size);
+	if (s->account_key_type && !one_of(s->account_key_type, account_key_types))
+		return err_set(e, EXIT_USAGE,
+		               "--account-key-type \"%s\" is not one of ec256, ec384, rsa2048, "
+		               "rsa3072, rsa4096",
+		               s->account_key_type);
 	if (s->eab_hmac_alg && !one_of(s->eab_hmac_alg, hmac_algs))
 		return err_set(e, EXIT_USAGE, "--eab-hmac-alg \"%s\" is not one of HS256, HS384, HS512",
 		               s->eab_hmac_alg);

@@ -152,6 +152,7 @@ static int open_account(struct engine *eng, const struct settings *s, struct acm
 		.eab_key = eng->eab_key,
 		.eab_key_len = eng->eab_key_len,
 		.eab_alg = s->eab_hmac_alg,
+		.key_type = s->account_key_type,
 	};
 
 	if (acme_open(a, &eng->http, &eng->log, server_url(s), e) < 0)

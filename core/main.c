@@ -29,6 +29,7 @@ static const char usage[] =
 	"  -m, --email ADDR        contact address for the account\n"
 	"  --agree-tos             agree to the CA's terms of service\n"
 	"  --eab-kid KID --eab-hmac-key KEY [--eab-hmac-alg HS256|HS384|HS512]\n"
+	"  --account-key-type ec256|ec384|rsa2048|rsa3072|rsa4096  (new accounts)\n"
 	"  -n, --non-interactive   never prompt\n"
 	"  --cert-name NAME        the certificate's name (default: its first domain)\n"
 	"  --key-type ecdsa|rsa  --elliptic-curve secp256r1|secp384r1\n"
