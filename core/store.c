@@ -310,8 +310,14 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 	v = store_lineage_latest(s, name) + 1;
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s%d.pem", archive, kinds[i], v);
-		if (store_write_atomic(path, data[i], strlen(data[i]), i == 0 ? 0600 : 0644, e) < 0)
+		if (store_write_atomic(path, data[i], strlen(data[i]), i == 0 ? 0600 : 0644, e) < 0) {
+			/* Leave no partial version behind: remove what was written. */
+			for (size_t k = 0; k < i; k++) {
+				snprintf(path, sizeof(path), "%s/%s%d.pem", archive, kinds[k], v);
+				unlink(path);
+			}
 			return -1;
+		}
 	}
 	/* Every file of version V is on disk; now switch the links, key first
 	 * so a reader never pairs a new certificate with the old key. */
