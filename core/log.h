@@ -29,7 +29,8 @@ int log_open_file(struct log *lg, const char *dir);
 int log_add_secret(struct log *lg, const char *secret);
 void log_msg(struct log *lg, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void log_vmsg(struct log *lg, enum log_level lvl, const char *fmt, va_list ap);
+void log_vmsg(struct log *lg, enum log_level lvl, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 /* Write TEXT at LVL with secrets masked and control bytes escaped. */
 void log_text(struct log *lg, enum log_level lvl, const char *text);
 void log_free(struct log *lg);

@@ -88,15 +88,37 @@ ah_setup() {
   trap ah_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  trap 'exit 129' HUP
+  ah__start_watchdog
   for tool in openssl curl dig ss setsid timeout; do
     command -v "$tool" >/dev/null 2>&1 || ah_die "missing tool: $tool (run tests/deps.sh)"
   done
   ah_log "temp dir $AH_T"
 }
 
+# If this shell is killed outright (SIGKILL from a test runner's timeout), the
+# EXIT trap never runs: a detached watchdog then stops the servers listed in
+# AH_T/.pids and removes AH_T.
+ah__start_watchdog() {
+  : >"$AH_T/.pids"
+  setsid bash -c '
+    parent=$1 t=$2 keep=$3 locks=$4
+    while kill -0 "$parent" 2>/dev/null; do sleep 2; done
+    for f in "$locks"/*/pid; do
+      [ "$(cat "$f" 2>/dev/null)" = "$parent" ] && rm -rf "${f%/pid}"
+    done
+    [ -f "$t/.pids" ] || exit 0
+    while read -r p; do kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; done <"$t/.pids"
+    [ "$keep" = 1 ] || rm -rf "$t"
+  ' ah-watchdog "$$" "$AH_T" "${AH_KEEP:-0}" "$AH_PORT_LOCK_ROOT" </dev/null >/dev/null 2>&1 &
+  AH_WATCHDOG_PID=$!
+}
+
 ah_cleanup() {
   local rc=$? i pid
-  trap - EXIT INT TERM
+  trap - EXIT INT TERM HUP
+  # Output may go to a closed pipe (`| head`): keep cleaning up regardless.
+  trap '' PIPE
   set +e
   # Stop in reverse start order: the CA first, then the services it talks to.
   for ((i = ${#AH_PIDS[@]} - 1; i >= 0; i--)); do
@@ -118,20 +140,24 @@ ah_cleanup() {
     kill -KILL -- "-$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
+  for d in "${AH_PORT_LOCKS[@]}"; do rm -rf "$d"; done
   if [ "$rc" -ne 0 ] || [ "$AH_FAILED" -ne 0 ]; then
-    ah_dump_logs
+    ah_dump_logs 2>/dev/null
   fi
   if [ "${AH_FINISHED:-0}" != 1 ]; then
     [ "$rc" -eq 0 ] || [ "$AH_FAILED" -ne 0 ] || AH_FAILED=1
-    printf 'integration: %d passed, %d failed\n' "$AH_PASSED" "$AH_FAILED"
+    printf 'integration: %d passed, %d failed\n' "$AH_PASSED" "$AH_FAILED" 2>/dev/null
   fi
-  for d in "${AH_PORT_LOCKS[@]}"; do rm -rf "$d"; done
   if [ -n "${AH_T:-}" ] && [ -d "$AH_T" ]; then
     if [ "${AH_KEEP:-0}" = 1 ]; then
       ah_log "kept $AH_T"
     else
       rm -rf "$AH_T"
     fi
+  fi
+  if [ -n "${AH_WATCHDOG_PID:-}" ]; then
+    kill "$AH_WATCHDOG_PID" 2>/dev/null
+    wait "$AH_WATCHDOG_PID" 2>/dev/null
   fi
   if [ "$rc" -eq 0 ] && [ "$AH_FAILED" -ne 0 ]; then rc=1; fi
   exit "$rc"
@@ -206,6 +232,7 @@ ah_spawn() {
   local pid=$!
   AH_PIDS+=("$pid")
   AH_PID_NAMES+=("$name")
+  echo "$pid" >>"$AH_T/.pids"
   AH_LAST_PID=$pid
 }
 
@@ -385,8 +412,9 @@ ah_pebble_intermediate() {
 
 # ah_run ARGS...: run acmehook with this test's directories and CA bundle.
 # Never aborts the script; sets AH_RC, AH_OUT, AH_ERR (files) and
-# AH_STDOUT/AH_STDERR (contents). Set AH_NO_DIRS=1 to pass ARGS verbatim
-# (but AH_CA_BUNDLE still via ACMEHOOK_CA_BUNDLE).
+# AH_STDOUT/AH_STDERR (contents). Set AH_NO_DIRS=1 to pass ARGS verbatim.
+# Pebble's TLS certificate goes in with --ca-bundle; with AH_CA_VIA_ENV=1 it
+# goes in through ACMEHOOK_CA_BUNDLE instead (and no --ca-bundle flag).
 ah_run() {
   AH_RUN_SEQ=$((AH_RUN_SEQ + 1))
   AH_OUT="$AH_RUNS/$AH_RUN_SEQ.out"
@@ -394,12 +422,17 @@ ah_run() {
   local argv=("$@")
   if [ "${AH_NO_DIRS:-0}" != 1 ]; then
     argv+=(--config-dir "$AH_CONFIG" --work-dir "$AH_WORK" --logs-dir "$AH_LOGDIR")
-    if [ -n "${AH_CA_BUNDLE:-}" ]; then argv+=(--ca-bundle "$AH_CA_BUNDLE"); fi
+    if [ -n "${AH_CA_BUNDLE:-}" ] && [ "${AH_CA_VIA_ENV:-0}" != 1 ]; then
+      argv+=(--ca-bundle "$AH_CA_BUNDLE")
+    fi
   fi
   AH_LAST_CMD="acmehook ${argv[*]}"
+  if [ "${AH_CA_VIA_ENV:-0}" = 1 ]; then AH_LAST_CMD="ACMEHOOK_CA_BUNDLE=... $AH_LAST_CMD"; fi
   printf '%s\n' "$AH_LAST_CMD" >"$AH_RUNS/$AH_RUN_SEQ.cmd"
-  local env_ca=()
-  if [ -n "${AH_CA_BUNDLE:-}" ]; then env_ca=(ACMEHOOK_CA_BUNDLE="$AH_CA_BUNDLE"); fi
+  local env_ca=(-u ACMEHOOK_CA_BUNDLE)
+  if [ -n "${AH_CA_BUNDLE:-}" ] && [ "${AH_CA_VIA_ENV:-0}" = 1 ]; then
+    env_ca=(ACMEHOOK_CA_BUNDLE="$AH_CA_BUNDLE")
+  fi
   set +e
   env "${env_ca[@]}" timeout -k 10 "${AH_RUN_TIMEOUT:-240}" "$AH_BIN" "${argv[@]}" \
     >"$AH_OUT" 2>"$AH_ERR" </dev/null
@@ -491,7 +524,12 @@ ah_verify_cert() {
   local want=("$@")
   [ ${#want[@]} -gt 0 ] || want=("$name")
   local live="$AH_CONFIG/live/$name" ok=1 why=() root f
+  if [ ! -d "$live" ]; then
+    ok=0
+    why+=("live/$name does not exist")
+  fi
   for f in cert chain fullchain privkey; do
+    [ $ok = 1 ] || break
     if [ ! -L "$live/$f.pem" ]; then ok=0; why+=("live/$name/$f.pem is not a symlink"); fi
     if [ ! -s "$live/$f.pem" ]; then ok=0; why+=("live/$name/$f.pem missing/empty"); fi
   done

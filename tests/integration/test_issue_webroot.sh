@@ -109,6 +109,20 @@ check "ECDSA key is on secp384r1" bash -c \
   "openssl pkey -in '$AH_CONFIG/live/$EC/privkey.pem' -noout -text | grep -Eq 'secp384r1|P-384'"
 check "ECDSA certificate carries a P-384 key" bash -c \
   "openssl x509 -in '$AH_CONFIG/live/$EC/cert.pem' -noout -text | grep -Eq 'secp384r1|P-384'"
+# --- the CA bundle through the environment instead of --ca-bundle ---
+ENVCA=envca.issue.example.test
+AH_CA_VIA_ENV=1 ah_run certonly --webroot -w "$AH_WEBROOT" -d "$ENVCA" -n --server "$AH_DIR_URL"
+ah_expect_ok "certonly with Pebble's certificate from ACMEHOOK_CA_BUNDLE"
+ah_verify_cert "$ENVCA"
+
+# --- neither: Pebble's self-made certificate is not in the system store ---
+AH_CA_BUNDLE_SAVE=$AH_CA_BUNDLE
+AH_CA_BUNDLE=
+ah_run certonly --webroot -w "$AH_WEBROOT" -d noca.issue.example.test -n --server "$AH_DIR_URL"
+AH_CA_BUNDLE=$AH_CA_BUNDLE_SAVE
+ah_expect_fail 1 '(certificate|tls|ssl|verify)' "without a CA bundle Pebble is not trusted (exit 1)"
+check "untrusted run wrote no lineage" test ! -e "$AH_CONFIG/live/noca.issue.example.test"
+
 check "no challenge tokens left at the end" ah_no_tokens "$AH_WEBROOT"
 
 ah_finish
