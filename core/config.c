@@ -140,6 +140,81 @@ void settings_init(struct settings *s)
 	memset(s, 0, sizeof(*s));
 	s->agree_tos = s->non_interactive = s->force_renewal = s->register_unsafely = -1;
 	s->json = s->dry_run = s->allow_plain_http = -1;
+	s->dns_propagation_seconds = -1;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int strv_push(char ***v, const char *s)
+{
+	size_t n = 0;
+	char **nv;
+
+	while (*v && (*v)[n])
+		n++;
+	nv = realloc(*v, (n + 2) * sizeof(*nv));
+	if (!nv)
+		return -1;
+	*v = nv;
+	nv[n] = strdup(s);
+	nv[n + 1] = NULL;
+	return nv[n] ? 0 : -1;
+}
+
+static int strv_copy(char ***dst, char *const *src)
+{
+	for (size_t i = 0; src && src[i]; i++)
+		if (strv_push(dst, src[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static void named_free(struct named_route *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		route_free(&v[i].r);
+	}
+	free(v);
+}
+
+/* Append a copy of NAME/R (R may be NULL) and return the new entry. */
+static struct named_route *named_push(struct named_route **v, size_t *n, const char *name,
+                                      const struct route *r)
+{
+	struct named_route *nv = realloc(*v, (*n + 1) * sizeof(*nv)), *it;
+
+	if (!nv)
+		return NULL;
+	*v = nv;
+	it = &nv[*n];
+	memset(it, 0, sizeof(*it));
+	if (!(it->name = strdup(name)) || (r && route_copy(&it->r, r) < 0)) {
+		free(it->name);
+		route_free(&it->r);
+		return NULL;
+	}
+	(*n)++;
+	return it;
+}
+
+static int routes_push(struct route **v, size_t *n, const struct route *r)
+{
+	struct route *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -1;
+	*v = nv;
+	memset(&nv[*n], 0, sizeof(nv[*n]));
+	if (r && route_copy(&nv[*n], r) < 0)
+		return -1;
+	(*n)++;
+	return 0;
 }
 
 static void free_secret(char *p)
@@ -159,7 +234,8 @@ void settings_free(struct settings *s)
 	                 &s->chain_path, &s->csr, &s->key_type, &s->elliptic_curve,
 	                 &s->preferred_chain, &s->reason, &s->config_dir, &s->work_dir,
 	                 &s->logs_dir, &s->ca_bundle, &s->config_file, &s->plugin_dir,
-	                 &s->deploy_hook, &s->account_key_type};
+	                 &s->deploy_hook, &s->account_key_type, &s->dns_propagation,
+	                 &s->dns_lua_credentials};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	free_secret(s->eab_hmac_key);
@@ -170,6 +246,13 @@ void settings_free(struct settings *s)
 	free(s->domains);
 	free(s->routes);
 	route_free(&s->fallback);
+	for (size_t i = 0; i < s->n_deploys; i++)
+		route_free(&s->deploys[i]);
+	free(s->deploys);
+	strv_free(s->args);
+	strv_free(s->dns_resolvers);
+	named_free(s->instances, s->n_instances);
+	named_free(s->patterns, s->n_patterns);
 	settings_init(s);
 }
 
@@ -246,19 +329,23 @@ oom:
 
 /* --- the option table ---------------------------------------------------- */
 
-enum opt_kind { O_STR, O_SECRET, O_BOOL, O_INT, O_SPECIAL, O_COMPAT };
+enum opt_kind { O_STR, O_SECRET, O_BOOL, O_INT, O_INT0, O_SPECIAL, O_COMPAT };
 
 enum special {
 	SP_NONE,
 	SP_DOMAINS,
 	SP_WEBROOT,
-	SP_WEBROOT_PATH,
 	SP_AUTHENTICATOR,
 	SP_VERBOSE,
 	SP_QUIET,
 	SP_STAGING,
 	SP_HELP,
 	SP_VERSION,
+	SP_PLUGIN,        /* selects optdef.plugin; a value, if any, is option optdef.key */
+	SP_PLUGIN_OPT,    /* option optdef.key of the current optdef.plugin route */
+	SP_DEPLOY,        /* --deploy-script SCRIPT */
+	SP_DEPLOY_OPT,    /* option optdef.key of the last --deploy-script */
+	SP_RESOLVER,      /* --dns-resolver, repeatable, comma lists */
 };
 
 struct optdef {
@@ -268,34 +355,53 @@ struct optdef {
 	size_t off;        /* into struct settings for O_STR/O_SECRET/O_BOOL/O_INT */
 	enum special sp;
 	bool takes_arg;    /* for O_SPECIAL and O_COMPAT */
+	const char *plugin; /* SP_PLUGIN, SP_PLUGIN_OPT */
+	const char *key;    /* SP_PLUGIN (with a value), SP_PLUGIN_OPT, SP_DEPLOY_OPT */
 };
 
-#define STR(name, field) {name, 0, O_STR, offsetof(struct settings, field), SP_NONE, true}
-#define BOOL(name, field) {name, 0, O_BOOL, offsetof(struct settings, field), SP_NONE, false}
+#define STR(name, field) {name, 0, O_STR, offsetof(struct settings, field), SP_NONE, true, NULL, NULL}
+#define BOOL(name, field) {name, 0, O_BOOL, offsetof(struct settings, field), SP_NONE, false, NULL, NULL}
 
 static const struct optdef options[] = {
-	{"domains", 'd', O_SPECIAL, 0, SP_DOMAINS, true},
-	{"domain", 0, O_SPECIAL, 0, SP_DOMAINS, true},
-	{"webroot", 0, O_SPECIAL, 0, SP_WEBROOT, false},
-	{"webroot-path", 'w', O_SPECIAL, 0, SP_WEBROOT_PATH, true},
-	{"authenticator", 'a', O_SPECIAL, 0, SP_AUTHENTICATOR, true},
-	{"verbose", 'v', O_SPECIAL, 0, SP_VERBOSE, false},
-	{"quiet", 'q', O_SPECIAL, 0, SP_QUIET, false},
-	{"staging", 0, O_SPECIAL, 0, SP_STAGING, false},
-	{"test-cert", 0, O_SPECIAL, 0, SP_STAGING, false},
-	{"help", 'h', O_SPECIAL, 0, SP_HELP, false},
-	{"version", 0, O_SPECIAL, 0, SP_VERSION, false},
-	{"non-interactive", 'n', O_BOOL, offsetof(struct settings, non_interactive), SP_NONE, false},
+	{"domains", 'd', O_SPECIAL, 0, SP_DOMAINS, true, NULL, NULL},
+	{"domain", 0, O_SPECIAL, 0, SP_DOMAINS, true, NULL, NULL},
+	{"webroot", 0, O_SPECIAL, 0, SP_WEBROOT, false, NULL, NULL},
+	{"webroot-path", 'w', O_SPECIAL, 0, SP_PLUGIN_OPT, true, "webroot", "webroot-path"},
+	{"dns-rfc2136", 0, O_SPECIAL, 0, SP_PLUGIN, false, "dns-rfc2136", NULL},
+	{"dns-rfc2136-credentials", 0, O_SPECIAL, 0, SP_PLUGIN_OPT, true, "dns-rfc2136",
+	 "credentials"},
+	{"dns-lua", 0, O_SPECIAL, 0, SP_PLUGIN, true, "dns-lua", "script"},
+	{"dns-lua-credentials", 0, O_SPECIAL, 0, SP_PLUGIN_OPT, true, "dns-lua", "credentials"},
+	{"deploy-script", 0, O_SPECIAL, 0, SP_DEPLOY, true, "dns-lua", "script"},
+	{"deploy-script-credentials", 0, O_SPECIAL, 0, SP_DEPLOY_OPT, true, NULL, "credentials"},
+	{"dns-resolver", 0, O_SPECIAL, 0, SP_RESOLVER, true, NULL, NULL},
+	{"dns-nameserver-port", 0, O_INT, offsetof(struct settings, dns_nameserver_port), SP_NONE,
+	 true, NULL, NULL},
+	{"dns-propagation-timeout", 0, O_INT, offsetof(struct settings, dns_propagation_timeout),
+	 SP_NONE, true, NULL, NULL},
+	{"dns-propagation-seconds", 0, O_INT0, offsetof(struct settings, dns_propagation_seconds),
+	 SP_NONE, true, NULL, NULL},
+	{"dns-propagation", 0, O_STR, offsetof(struct settings, dns_propagation), SP_NONE, true,
+	 NULL, NULL},
+	{"authenticator", 'a', O_SPECIAL, 0, SP_AUTHENTICATOR, true, NULL, NULL},
+	{"verbose", 'v', O_SPECIAL, 0, SP_VERBOSE, false, NULL, NULL},
+	{"quiet", 'q', O_SPECIAL, 0, SP_QUIET, false, NULL, NULL},
+	{"staging", 0, O_SPECIAL, 0, SP_STAGING, false, NULL, NULL},
+	{"test-cert", 0, O_SPECIAL, 0, SP_STAGING, false, NULL, NULL},
+	{"help", 'h', O_SPECIAL, 0, SP_HELP, false, NULL, NULL},
+	{"version", 0, O_SPECIAL, 0, SP_VERSION, false, NULL, NULL},
+	{"non-interactive", 'n', O_BOOL, offsetof(struct settings, non_interactive), SP_NONE, false, NULL, NULL},
 	BOOL("noninteractive", non_interactive),
 	BOOL("agree-tos", agree_tos),
 	BOOL("register-unsafely-without-email", register_unsafely),
 	BOOL("force-renewal", force_renewal),
 	BOOL("renew-by-default", force_renewal),
 	BOOL("json", json),
-	{"email", 'm', O_STR, offsetof(struct settings, email), SP_NONE, true},
+	BOOL("dry-run", dry_run),
+	{"email", 'm', O_STR, offsetof(struct settings, email), SP_NONE, true, NULL, NULL},
 	STR("server", server),
 	STR("eab-kid", eab_kid),
-	{"eab-hmac-key", 0, O_SECRET, offsetof(struct settings, eab_hmac_key), SP_NONE, true},
+	{"eab-hmac-key", 0, O_SECRET, offsetof(struct settings, eab_hmac_key), SP_NONE, true, NULL, NULL},
 	STR("eab-hmac-alg", eab_hmac_alg),
 	STR("cert-name", cert_name),
 	STR("cert-path", cert_path),
@@ -305,13 +411,13 @@ static const struct optdef options[] = {
 	STR("csr", csr),
 	STR("key-type", key_type),
 	STR("elliptic-curve", elliptic_curve),
-	{"rsa-key-size", 0, O_INT, offsetof(struct settings, rsa_key_size), SP_NONE, true},
+	{"rsa-key-size", 0, O_INT, offsetof(struct settings, rsa_key_size), SP_NONE, true, NULL, NULL},
 	STR("preferred-chain", preferred_chain),
 	STR("reason", reason),
 	STR("config-dir", config_dir),
 	STR("work-dir", work_dir),
 	STR("logs-dir", logs_dir),
-	{"config", 'c', O_STR, offsetof(struct settings, config_file), SP_NONE, true},
+	{"config", 'c', O_STR, offsetof(struct settings, config_file), SP_NONE, true, NULL, NULL},
 	STR("ca-bundle", ca_bundle),
 	STR("plugin-dir", plugin_dir),
 	STR("deploy-hook", deploy_hook),
@@ -322,11 +428,11 @@ static const struct optdef options[] = {
 	 * without a random delay (cron jobs add their own), and accepting a
 	 * changed name set for an existing lineage. Accepted so existing
 	 * command lines and cli.ini files keep working. */
-	{"keep-until-expiring", 0, O_COMPAT, 0, SP_NONE, false},
-	{"keep", 0, O_COMPAT, 0, SP_NONE, false},
-	{"expand", 0, O_COMPAT, 0, SP_NONE, false},
-	{"no-eff-email", 0, O_COMPAT, 0, SP_NONE, false},
-	{"no-random-sleep-on-renew", 0, O_COMPAT, 0, SP_NONE, false},
+	{"keep-until-expiring", 0, O_COMPAT, 0, SP_NONE, false, NULL, NULL},
+	{"keep", 0, O_COMPAT, 0, SP_NONE, false, NULL, NULL},
+	{"expand", 0, O_COMPAT, 0, SP_NONE, false, NULL, NULL},
+	{"no-eff-email", 0, O_COMPAT, 0, SP_NONE, false, NULL, NULL},
+	{"no-random-sleep-on-renew", 0, O_COMPAT, 0, SP_NONE, false, NULL, NULL},
 };
 
 static const struct optdef *find_long(const char *name, size_t len)
@@ -351,6 +457,7 @@ static bool opt_takes_arg(const struct optdef *o)
 	case O_STR:
 	case O_SECRET:
 	case O_INT:
+	case O_INT0:
 		return true;
 	case O_BOOL:
 		return false;
@@ -410,12 +517,13 @@ static int apply(struct parse *ps, const struct optdef *o, const char *val, cons
 			return parse_bool(val, origin, o->lng, (int *)(void *)p, e);
 		*(int *)(void *)p = 1;
 		return 0;
-	case O_INT: {
+	case O_INT:
+	case O_INT0: {
 		char *end = NULL;
 		long n;
 		errno = 0;
 		n = strtol(val, &end, 10);
-		if (errno || end == val || *end || n <= 0 || n > INT_MAX)
+		if (errno || end == val || *end || n < (o->kind == O_INT0 ? 0 : 1) || n > INT_MAX)
 			return err_set(e, EXIT_USAGE, "%s: --%s expects a positive number, not \"%s\"",
 			               origin, o->lng, val);
 		*(int *)(void *)p = (int)n;
@@ -458,16 +566,50 @@ static int apply(struct parse *ps, const struct optdef *o, const char *val, cons
 		target->plugin = strdup(name);
 		return target->plugin ? 0 : err_set(e, EXIT_OP, "out of memory");
 	}
-	case SP_WEBROOT_PATH:
-		if (!target->plugin || strcmp(target->plugin, "webroot") != 0) {
+	case SP_PLUGIN:
+	case SP_PLUGIN_OPT:
+		/* An option of another plugin than the current one starts that
+		 * plugin's route, as -w starts a webroot route in certbot. */
+		if (!target->plugin || strcmp(target->plugin, o->plugin) != 0) {
 			route_free(target);
-			target->plugin = strdup("webroot");
+			target->plugin = strdup(o->plugin);
 		}
-		if (!target->plugin || route_set_opt(target, "webroot-path", val) < 0)
+		if (!target->plugin || (val && route_set_opt(target, o->key, val) < 0))
 			return err_set(e, EXIT_OP, "out of memory");
-		if (ps->positional && !ps->first_webroot && !(ps->first_webroot = strdup(val)))
+		if (o->sp == SP_PLUGIN_OPT && strcmp(o->key, "webroot-path") == 0 && ps->positional &&
+		    !ps->first_webroot && !(ps->first_webroot = strdup(val)))
 			return err_set(e, EXIT_OP, "out of memory");
+		if (strcmp(o->lng, "dns-lua-credentials") == 0) {
+			free(s->dns_lua_credentials);
+			if (!(s->dns_lua_credentials = strdup(val)))
+				return err_set(e, EXIT_OP, "out of memory");
+		}
 		return 0;
+	case SP_DEPLOY: {
+		struct route r = {0};
+		int rc = (r.plugin = strdup(o->plugin)) && route_set_opt(&r, o->key, val) == 0 &&
+		                 routes_push(&s->deploys, &s->n_deploys, &r) == 0
+		                 ? 0
+		                 : -1;
+		route_free(&r);
+		return rc == 0 ? 0 : err_set(e, EXIT_OP, "out of memory");
+	}
+	case SP_DEPLOY_OPT:
+		if (s->n_deploys == 0)
+			return err_set(e, EXIT_USAGE, "%s: --%s must follow a --deploy-script", origin,
+			               o->lng);
+		return route_set_opt(&s->deploys[s->n_deploys - 1], o->key, val) == 0
+		               ? 0
+		               : err_set(e, EXIT_OP, "out of memory");
+	case SP_RESOLVER: {
+		char *copy = strdup(val), *save = NULL;
+		int rc = copy ? 0 : -1;
+		for (char *t = copy ? strtok_r(copy, ", \t", &save) : NULL; t && rc == 0;
+		     t = strtok_r(NULL, ", \t", &save))
+			rc = strv_push(&s->dns_resolvers, t);
+		free(copy);
+		return rc == 0 ? 0 : err_set(e, EXIT_OP, "out of memory");
+	}
 	case SP_VERBOSE:
 	case SP_QUIET:
 		s->verbose += o->sp == SP_VERBOSE ? 1 : -1;
@@ -534,9 +676,17 @@ int settings_from_argv(struct settings *s, int argc, char **argv, struct error *
 
 		if (opts_done || a[0] != '-' || a[1] == '\0') {
 			if (s->command) {
-				err_set(e, EXIT_USAGE, "unexpected argument \"%s\" (the command is %s)", a,
-				        s->command);
-				goto out;
+				/* Only `script` takes words after the command. */
+				if (strcmp(s->command, "script") != 0) {
+					err_set(e, EXIT_USAGE, "unexpected argument \"%s\" (the command is %s)",
+					        a, s->command);
+					goto out;
+				}
+				if (strv_push(&s->args, a) < 0) {
+					err_set(e, EXIT_OP, "out of memory");
+					goto out;
+				}
+				continue;
 			}
 			if (!(s->command = strdup(a))) {
 				err_set(e, EXIT_OP, "out of memory");
@@ -703,10 +853,93 @@ out:
 static int ini_settings_cb(void *ud, const char *section, const char *key, const char *value,
                            const char *origin, struct error *e)
 {
-	if (section[0])
-		return err_set(e, EXIT_USAGE, "%s: sections are not used in cli.ini (\"[%s]\")", origin,
-		               section);
-	return settings_apply(ud, key, value, origin, e);
+	struct settings *s = ud;
+
+	if (section[0] == '\0')
+		return settings_apply(s, key, value, origin, e);
+	if (strncmp(section, "instance ", 9) == 0) {
+		/* [instance NAME]: "plugin = P" and P's options. */
+		const char *name = section + 9;
+		struct named_route *it = NULL;
+		while (*name == ' ')
+			name++;
+		if (!*name || !store_name_valid(name))
+			return err_set(e, EXIT_USAGE, "%s: bad instance name in [%s]", origin, section);
+		for (size_t i = 0; i < s->n_instances && !it; i++)
+			if (strcmp(s->instances[i].name, name) == 0)
+				it = &s->instances[i];
+		if (!it && !(it = named_push(&s->instances, &s->n_instances, name, NULL)))
+			return err_set(e, EXIT_OP, "out of memory");
+		if (strcmp(key, "plugin") == 0) {
+			free(it->r.plugin);
+			it->r.plugin = strdup(value);
+			return it->r.plugin ? 0 : err_set(e, EXIT_OP, "out of memory");
+		}
+		return route_set_opt(&it->r, key, value) == 0 ? 0 : err_set(e, EXIT_OP, "out of memory");
+	}
+	if (strcmp(section, "routes") == 0) {
+		/* PATTERN = INSTANCE-or-PLUGIN */
+		struct route r = {0};
+		const char *pat = strncmp(key, "*.", 2) == 0 ? key + 2 : key;
+		if (check_domain(pat, origin, e) < 0)
+			return -1;
+		if (!*value)
+			return err_set(e, EXIT_USAGE, "%s: route for %s names no instance", origin, key);
+		r.plugin = (char *)value;
+		return named_push(&s->patterns, &s->n_patterns, key, &r) ? 0
+		                                                           : err_set(e, EXIT_OP,
+		                                                                     "out of memory");
+	}
+	return err_set(e, EXIT_USAGE,
+	               "%s: unknown section [%s]; cli.ini knows [instance NAME] and [routes]", origin,
+	               section);
+}
+
+const struct route *settings_pattern_route(const struct settings *s, const char *name)
+{
+	const struct named_route *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < s->n_patterns; i++) {
+		const char *p = s->patterns[i].name;
+		if (strcasecmp(p, name) == 0)
+			return &s->patterns[i].r;
+		if (strncmp(p, "*.", 2) == 0) {
+			size_t sl = strlen(p + 1), nl = strlen(name);
+			/* "*.a.example" covers "x.a.example", "*.a.example" and deeper. */
+			if (nl > sl && strcasecmp(name + nl - sl, p + 1) == 0 && sl > best_len) {
+				best = &s->patterns[i];
+				best_len = sl;
+			}
+		}
+	}
+	return best ? &best->r : NULL;
+}
+
+static int resolve_one(const struct settings *s, struct route *r, struct error *e)
+{
+	for (size_t i = 0; r->plugin && i < s->n_instances; i++) {
+		if (strcmp(s->instances[i].name, r->plugin) == 0) {
+			struct route c = {0};
+			if (!s->instances[i].r.plugin)
+				return err_set(e, EXIT_USAGE, "cli.ini: [instance %s] has no \"plugin =\" line",
+				               s->instances[i].name);
+			if (route_copy(&c, &s->instances[i].r) < 0)
+				return err_set(e, EXIT_OP, "out of memory");
+			route_free(r);
+			*r = c;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int settings_resolve_instances(struct settings *s, struct error *e)
+{
+	for (size_t i = 0; i < s->n_domains; i++)
+		if (resolve_one(s, &s->routes[i], e) < 0)
+			return -1;
+	return resolve_one(s, &s->fallback, e);
 }
 
 int settings_from_ini(struct settings *s, const char *path, bool optional, struct error *e)
@@ -741,7 +974,8 @@ int settings_merge(struct settings *d, const struct settings *s, struct error *e
 		offsetof(struct settings, logs_dir), offsetof(struct settings, ca_bundle),
 		offsetof(struct settings, config_file), offsetof(struct settings, plugin_dir),
 		offsetof(struct settings, deploy_hook),
-		offsetof(struct settings, account_key_type),
+		offsetof(struct settings, account_key_type), offsetof(struct settings, dns_propagation),
+		offsetof(struct settings, dns_lua_credentials),
 	};
 	const size_t bool_fields[] = {
 		offsetof(struct settings, agree_tos), offsetof(struct settings, non_interactive),
@@ -762,6 +996,31 @@ int settings_merge(struct settings *d, const struct settings *s, struct error *e
 	}
 	if (!d->rsa_key_size)
 		d->rsa_key_size = s->rsa_key_size;
+	if (!d->dns_nameserver_port)
+		d->dns_nameserver_port = s->dns_nameserver_port;
+	if (!d->dns_propagation_timeout)
+		d->dns_propagation_timeout = s->dns_propagation_timeout;
+	if (d->dns_propagation_seconds < 0)
+		d->dns_propagation_seconds = s->dns_propagation_seconds;
+	if (!d->dns_resolvers && strv_copy(&d->dns_resolvers, s->dns_resolvers) < 0)
+		return err_set(e, EXIT_OP, "out of memory");
+	if (!d->args && strv_copy(&d->args, s->args) < 0)
+		return err_set(e, EXIT_OP, "out of memory");
+	if (d->n_deploys == 0)
+		for (size_t i = 0; i < s->n_deploys; i++)
+			if (routes_push(&d->deploys, &d->n_deploys, &s->deploys[i]) < 0)
+				return err_set(e, EXIT_OP, "out of memory");
+	for (size_t i = 0; i < s->n_instances; i++) {
+		bool have = false;
+		for (size_t j = 0; j < d->n_instances && !have; j++)
+			have = strcmp(d->instances[j].name, s->instances[i].name) == 0;
+		if (!have && !named_push(&d->instances, &d->n_instances, s->instances[i].name,
+		                         &s->instances[i].r))
+			return err_set(e, EXIT_OP, "out of memory");
+	}
+	for (size_t i = 0; i < s->n_patterns; i++)
+		if (!named_push(&d->patterns, &d->n_patterns, s->patterns[i].name, &s->patterns[i].r))
+			return err_set(e, EXIT_OP, "out of memory");
 	if (!d->verbose_set && s->verbose_set) {
 		d->verbose = s->verbose;
 		d->verbose_set = true;
@@ -777,6 +1036,8 @@ int settings_merge(struct settings *d, const struct settings *s, struct error *e
 		for (size_t j = 0; j < s->n_domains && !src; j++)
 			if (strcmp(s->domains[j], d->domains[i]) == 0 && s->routes[j].plugin)
 				src = &s->routes[j];
+		if (!src)
+			src = settings_pattern_route(s, d->domains[i]);
 		if (!src && s->fallback.plugin)
 			src = &s->fallback;
 		if (src) {
@@ -845,5 +1106,20 @@ int settings_defaults(struct settings *s, struct error *e)
 		s->dry_run = 0;
 	if (s->allow_plain_http < 0)
 		s->allow_plain_http = 0;
-	return 0;
+	if (dup_if_unset(&s->dns_propagation, s->dns_propagation_seconds >= 0 ? "none"
+	                                                                       : "authoritative") < 0)
+		return err_set(e, EXIT_OP, "out of memory");
+	if (strcmp(s->dns_propagation, "authoritative") && strcmp(s->dns_propagation, "resolvers") &&
+	    strcmp(s->dns_propagation, "none"))
+		return err_set(e, EXIT_USAGE,
+		               "--dns-propagation \"%s\" is not one of authoritative, resolvers, none",
+		               s->dns_propagation);
+	if (!s->dns_nameserver_port)
+		s->dns_nameserver_port = 53;
+	if (s->dns_nameserver_port > 65535)
+		return err_set(e, EXIT_USAGE, "--dns-nameserver-port %d is not a port",
+		               s->dns_nameserver_port);
+	if (!s->dns_propagation_timeout)
+		s->dns_propagation_timeout = 120;
+	return settings_resolve_instances(s, e);
 }

@@ -19,6 +19,12 @@ struct route {
 	char **opts;        /* NULL-terminated key, value, key, value ... */
 };
 
+/* cli.ini's [instance NAME] sections and [routes] patterns. */
+struct named_route {
+	char *name;         /* instance name, or a [routes] pattern */
+	struct route r;     /* for patterns, r.plugin is the instance or plugin name */
+};
+
 struct settings {
 	char *command;
 	char *server, *email, *eab_kid, *eab_hmac_key, *eab_hmac_alg;
@@ -36,6 +42,19 @@ struct settings {
 	struct route *routes;            /* one per domain */
 	size_t n_domains;
 	struct route fallback;           /* route for names given none (cli.ini) */
+	struct route *deploys;           /* --deploy-script steps, in order */
+	size_t n_deploys;
+	char **args;                     /* words after the command, NULL-terminated */
+	char **dns_resolvers;            /* NULL-terminated "IP[:PORT]" list */
+	char *dns_propagation;           /* authoritative, resolvers or none */
+	char *dns_lua_credentials;       /* the last --dns-lua-credentials given */
+	int dns_nameserver_port;         /* 0: not given */
+	int dns_propagation_timeout;     /* 0: not given */
+	int dns_propagation_seconds;     /* -1: not given */
+	struct named_route *instances;   /* cli.ini [instance NAME] */
+	size_t n_instances;
+	struct named_route *patterns;    /* cli.ini [routes] */
+	size_t n_patterns;
 };
 
 void settings_init(struct settings *s);
@@ -59,6 +78,14 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
                    struct error *e);
 int settings_add_domain(struct settings *s, const char *name, const struct route *r,
                         struct error *e);
+
+/* Replace routes that name a cli.ini instance by that instance's plugin
+ * and options; error when a name is routed to an unknown instance that is
+ * also not a plugin name (checked later by the engine). */
+int settings_resolve_instances(struct settings *s, struct error *e);
+/* The [routes] pattern route for NAME, or NULL: an exact name beats a
+ * "*.suffix" pattern, a longer suffix beats a shorter one. */
+const struct route *settings_pattern_route(const struct settings *s, const char *name);
 
 int route_copy(struct route *dst, const struct route *src);
 void route_free(struct route *r);

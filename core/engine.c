@@ -1,4 +1,7 @@
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -117,6 +120,22 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	}
 	if (http_client_init(&eng->http, bundle && *bundle ? bundle : NULL, &eng->log, e) < 0)
 		goto out;
+	{
+		uint16_t port = (uint16_t)eng->base.dns_nameserver_port;
+		if (dns_client_init(&eng->dns, (const char *const *)eng->base.dns_resolvers, port,
+		                    &eng->log, e) < 0) {
+			if (eng->base.dns_resolvers)
+				goto out;
+			/* No usable resolv.conf: http-01 needs no DNS, so carry
+			 * on; DNS work will name the missing resolvers. */
+			log_msg(&eng->log, LOG_DEBUG, "no system resolvers: %s", e->msg);
+			err_clear(e);
+			memset(&eng->dns, 0, sizeof(eng->dns));
+			eng->dns.log = &eng->log;
+			eng->dns.timeout_seconds = 5;
+			eng->dns.ns_port = port;
+		}
+	}
 	if (eng->base.plugin_dir) {
 		if (plugin_registry_load_dir(&eng->plugins, eng->base.plugin_dir, e) < 0)
 			goto out;
@@ -141,6 +160,7 @@ void engine_free(struct engine *eng)
 		free(eng->eab_key);
 	}
 	plugin_registry_free(&eng->plugins);
+	dns_client_free(&eng->dns);
 	http_client_free(&eng->http);
 	store_free(&eng->store);
 	settings_free(&eng->base);
@@ -197,4 +217,83 @@ out:
 	if (ret < 0)
 		settings_free(out);
 	return ret;
+}
+
+void engine_propagation(const struct settings *s, struct dns_propagation_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = strcmp(s->dns_propagation, "none") == 0        ? DNS_PROP_NONE
+	            : strcmp(s->dns_propagation, "resolvers") == 0 ? DNS_PROP_RESOLVERS
+	                                                            : DNS_PROP_AUTHORITATIVE;
+	cfg->timeout_seconds = s->dns_propagation_timeout;
+	cfg->interval_seconds = 2;
+	cfg->fixed_seconds = s->dns_propagation_seconds > 0 ? s->dns_propagation_seconds : 0;
+}
+
+struct cred_ctx {
+	struct engine *eng;
+	char **kv;
+	size_t n;
+};
+
+static int cred_cb(void *ud, const char *section, const char *key, const char *value,
+                   const char *origin, struct error *e)
+{
+	struct cred_ctx *c = ud;
+	char **nkv;
+
+	if (section[0])
+		return err_set(e, EXIT_USAGE, "%s: credentials files have no sections", origin);
+	nkv = realloc(c->kv, (c->n * 2 + 3) * sizeof(*nkv));
+	if (!nkv)
+		return err_set(e, EXIT_OP, "out of memory");
+	c->kv = nkv;
+	nkv[c->n * 2] = strdup(key);
+	nkv[c->n * 2 + 1] = strdup(value);
+	nkv[c->n * 2 + 2] = NULL;
+	if (!nkv[c->n * 2] || !nkv[c->n * 2 + 1]) {
+		free(nkv[c->n * 2]);
+		free(nkv[c->n * 2 + 1]);
+		nkv[c->n * 2] = NULL;
+		return err_set(e, EXIT_OP, "out of memory");
+	}
+	c->n++;
+	if (log_secret_key(key))
+		log_add_secret(&c->eng->log, value);
+	return 0;
+}
+
+void engine_credentials_free(char **kv)
+{
+	for (size_t i = 0; kv && kv[i]; i++) {
+		OPENSSL_cleanse(kv[i], strlen(kv[i]));
+		free(kv[i]);
+	}
+	free(kv);
+}
+
+int engine_load_credentials(struct engine *eng, const char *path, char ***kv, struct error *e)
+{
+	struct cred_ctx c = {.eng = eng};
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_set(e, EXIT_USAGE, "cannot read the credentials file %s: %s", path,
+		               strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, EXIT_USAGE, "credentials file %s is not a regular file", path);
+	/* certbot warns; we refuse: a secret others can read is already lost. */
+	if (st.st_mode & 077)
+		return err_set(e, EXIT_USAGE,
+		               "credentials file %s is accessible by group or others (mode %03o); "
+		               "chmod 600 it",
+		               path, (unsigned)(st.st_mode & 0777));
+	if (ini_parse(path, cred_cb, &c, e) < 0) {
+		engine_credentials_free(c.kv);
+		return -1;
+	}
+	if (!c.kv && !(c.kv = calloc(1, sizeof(*c.kv))))
+		return err_set(e, EXIT_OP, "out of memory");
+	*kv = c.kv;
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "dns_client.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
@@ -20,6 +21,7 @@ struct engine {
 	struct http_client http;
 	struct store store;
 	struct plugin_registry plugins;
+	struct dns_client dns;        /* resolvers from --dns-resolver or resolv.conf */
 	unsigned char *eab_key;       /* decoded --eab-hmac-key, wiped on free */
 	size_t eab_key_len;
 	FILE *out;                    /* borrowed: where results are printed */
@@ -40,6 +42,17 @@ int cmd_renew(struct engine *eng, struct error *e);
 int cmd_revoke(struct engine *eng, struct error *e);
 int cmd_certificates(struct engine *eng, struct error *e);
 int cmd_plugins(struct engine *eng, struct error *e);
+/* `script test SCRIPT --domain NAME`: exercise a Lua provider or deploy step. */
+int cmd_script(struct engine *eng, struct error *e);
+
+/* Read a credentials file ("key = value" lines, certbot's format) that
+ * must not be readable or writable by group or others. *KV is a
+ * NULL-terminated key, value, ... list; values of secret-looking keys are
+ * registered for redaction. Free with engine_credentials_free. */
+int engine_load_credentials(struct engine *eng, const char *path, char ***kv, struct error *e);
+void engine_credentials_free(char **kv);
+/* Propagation settings from S. */
+void engine_propagation(const struct settings *s, struct dns_propagation_cfg *cfg);
 
 /* Check values that need no network: key type, curve, RSA size, HMAC
  * algorithm, revocation reason, EAB key encoding. */

@@ -21,19 +21,110 @@
 
 struct routed {
 	struct order_name *names;
+	char **record_names;              /* owned, one per name (dns-01 only) */
+	char **zones;
 	struct plugin_instance **insts;
 	const struct route **inst_routes;
 	size_t n_names, n_insts;
+	struct plugin_instance **deploys; /* installer steps, in order */
+	size_t n_deploys;
+	/* The lineage's own DNS settings (resolvers, nameserver port) come from
+	 * its renewal file, so each run gets its own client; on the heap
+	 * because plugin instances keep a pointer to it. */
+	struct dns_client *dns;
 };
 
 static void routed_free(struct routed *r)
 {
 	for (size_t i = 0; i < r->n_insts; i++)
 		plugin_instance_free(r->insts[i]);
+	for (size_t i = 0; i < r->n_deploys; i++)
+		plugin_instance_free(r->deploys[i]);
+	for (size_t i = 0; i < r->n_names; i++) {
+		free(r->record_names ? r->record_names[i] : NULL);
+		free(r->zones ? r->zones[i] : NULL);
+	}
+	free(r->record_names);
+	free(r->zones);
+	free(r->deploys);
 	free(r->insts);
 	free(r->inst_routes);
 	free(r->names);
+	dns_client_free(r->dns);
+	free(r->dns);
 	memset(r, 0, sizeof(*r));
+}
+
+static struct dns_client *lineage_dns(struct engine *eng, const struct settings *s,
+                                      struct error *e)
+{
+	struct dns_client *c = calloc(1, sizeof(*c));
+	uint16_t port = (uint16_t)s->dns_nameserver_port;
+
+	if (!c) {
+		err_set(e, EXIT_OP, "out of memory");
+		return NULL;
+	}
+	if (dns_client_init(c, (const char *const *)s->dns_resolvers, port, &eng->log, e) < 0) {
+		if (s->dns_resolvers) {
+			free(c);
+			return NULL;
+		}
+		/* No system resolvers: fine for http-01; dns-01 work will say
+		 * that no resolver answered. */
+		err_clear(e);
+		memset(c, 0, sizeof(*c));
+		c->log = &eng->log;
+		c->timeout_seconds = 5;
+		c->ns_port = port ? port : 53;
+	}
+	return c;
+}
+
+/* A plugin instance for route RT, with its credentials file (if any) read
+ * and handed over as secrets. */
+static struct plugin_instance *make_instance(struct engine *eng, struct dns_client *dns,
+                                             const struct route *rt, const char *label,
+                                             struct error *e)
+{
+	struct plugin_services svc = {.log = &eng->log, .http = &eng->http, .dns = dns};
+	const char *cred = route_opt(rt, "credentials");
+	char **secrets = NULL;
+	struct plugin_instance *pi;
+
+	if (cred && engine_load_credentials(eng, cred, &secrets, e) < 0)
+		return NULL;
+	pi = plugin_instance_new(&eng->plugins, rt->plugin, label, (const char *const *)rt->opts,
+	                         (const char *const *)secrets, &svc, e);
+	engine_credentials_free(secrets);
+	return pi;
+}
+
+/* Where the TXT record of a dns-01 NAME goes: _acme-challenge.NAME with
+ * CNAMEs and DNAMEs followed (RFC 8555 §8.4 validators follow them too),
+ * and the zone that holds it. */
+static int locate_record(struct engine *eng, struct dns_client *dns, const char *name,
+                         char **record, char **zone, struct error *e)
+{
+	char base[300];
+	struct error soft = {0};
+
+	snprintf(base, sizeof(base), "_acme-challenge.%s", strncmp(name, "*.", 2) ? name : name + 2);
+	if (dns_follow(dns, base, record, &soft) < 0) {
+		log_msg(&eng->log, LOG_WARN, "cannot look up %s (%s); writing the record there", base,
+		        soft.msg);
+		if (!(*record = strdup(base)))
+			return err_set(e, EXIT_OP, "out of memory");
+	} else if (strcmp(*record, base) != 0) {
+		log_msg(&eng->log, LOG_INFO, "%s is an alias of %s: the record goes there", base,
+		        *record);
+	}
+	err_clear(&soft);
+	if (dns_zone_of(dns, *record, NULL, zone, &soft) < 0) {
+		log_msg(&eng->log, LOG_DEBUG, "zone of %s unknown: %s", *record, soft.msg);
+		*zone = NULL;
+	}
+	return 0;
 }
 
 /* Create one plugin instance per distinct route and give every name its
@@ -43,16 +134,21 @@ static int route_names(struct engine *eng, const struct settings *s, struct rout
                        struct error *e)
 {
 	struct routed r = {0};
-	struct plugin_services svc = {.log = &eng->log, .http = &eng->http};
 
 	r.names = calloc(s->n_domains, sizeof(*r.names));
+	r.record_names = calloc(s->n_domains, sizeof(*r.record_names));
+	r.zones = calloc(s->n_domains, sizeof(*r.zones));
 	r.insts = calloc(s->n_domains, sizeof(*r.insts));
 	r.inst_routes = calloc(s->n_domains, sizeof(*r.inst_routes));
-	if (!r.names || !r.insts || !r.inst_routes) {
+	r.deploys = calloc(s->n_deploys + 1, sizeof(*r.deploys));
+	r.n_names = s->n_domains;
+	r.dns = lineage_dns(eng, s, e);
+	if (!r.dns)
+		goto fail;
+	if (!r.names || !r.insts || !r.inst_routes || !r.record_names || !r.zones || !r.deploys) {
 		err_set(e, EXIT_OP, "out of memory");
 		goto fail;
 	}
-	r.n_names = s->n_domains;
 	for (size_t i = 0; i < s->n_domains; i++) {
 		const struct route *rt = &s->routes[i];
 		const char *name = s->domains[i];
@@ -88,8 +184,7 @@ static int route_names(struct engine *eng, const struct settings *s, struct rout
 		if (!pi) {
 			char iname[64];
 			snprintf(iname, sizeof(iname), "%s#%zu", rt->plugin, r.n_insts + 1);
-			pi = plugin_instance_new(&eng->plugins, rt->plugin, iname,
-			                         (const char *const *)rt->opts, NULL, &svc, e);
+			pi = make_instance(eng, r.dns, rt, iname, e);
 			if (!pi) {
 				err_prefix(e, "%s", name);
 				goto fail;
@@ -102,6 +197,39 @@ static int route_names(struct engine *eng, const struct settings *s, struct rout
 		r.names[i].challenge = (wildcard || !(m->challenges & AH_CHALLENGE_HTTP_01))
 		                               ? "dns-01"
 		                               : "http-01";
+		if (strcmp(r.names[i].challenge, "dns-01") == 0) {
+			struct ah_challenge ch = {.struct_size = sizeof(ch)};
+			if (locate_record(eng, r.dns, name, &r.record_names[i], &r.zones[i], e) < 0)
+				goto fail;
+			r.names[i].record_name = r.record_names[i];
+			r.names[i].zone = r.zones[i];
+			/* Ask the plugin now whether it can write there: a CNAME into
+			 * a zone it cannot update must stop us before any order. */
+			ch.identifier = wildcard ? name + 2 : name;
+			ch.wildcard = wildcard;
+			ch.type = "dns-01";
+			ch.record_name = r.record_names[i];
+			ch.zone = r.zones[i];
+			if (plugin_instance_check(pi, &ch, e) != AH_OK)
+				goto fail;
+		}
+	}
+	for (size_t i = 0; i < s->n_deploys; i++) {
+		const struct route *rt = &s->deploys[i];
+		const struct plugin_module *m = rt->plugin ? plugin_registry_find(&eng->plugins, rt->plugin)
+		                                           : NULL;
+		char iname[64];
+
+		if (!m || !(m->roles & AH_ROLE_INSTALLER)) {
+			err_set(e, EXIT_USAGE, "no installer plugin named \"%s\" for deploy step %zu",
+			        rt->plugin ? rt->plugin : "(none)", i + 1);
+			goto fail;
+		}
+		snprintf(iname, sizeof(iname), "deploy#%zu", i + 1);
+		r.deploys[i] = make_instance(eng, r.dns, rt, iname, e);
+		if (!r.deploys[i])
+			goto fail;
+		r.n_deploys++;
 	}
 	*out = r;
 	return 0;
@@ -185,7 +313,11 @@ static int run_order(struct engine *eng, const struct settings *s, struct acme *
 	struct issued is = {0};
 	int ret = -1;
 
-	if (order_issue(a, &eng->log, rt->names, rt->n_names, csr, csr_len, &res, e) < 0)
+	struct dns_propagation_cfg cfg;
+	struct order_dns dns = {.client = rt->dns, .cfg = &cfg};
+
+	engine_propagation(s, &cfg);
+	if (order_issue(a, &eng->log, &dns, rt->names, rt->n_names, csr, csr_len, &res, e) < 0)
 		goto out;
 	is.chain = pick_chain(eng, &res, s->preferred_chain, e);
 	if (!is.chain)
@@ -226,6 +358,60 @@ static void print_expiry(struct engine *eng, X509 *cert)
 	crypto_cert_info_free(&ci);
 }
 
+/* The issuer of the version now live, to tell deploy steps whether the CA
+ * rotated its intermediate (GlobalSign does so quarterly). */
+static char *live_issuer(struct engine *eng, const char *name)
+{
+	char p[PATH_MAX];
+	struct error e = {0};
+	struct cert_info ci = {0};
+	X509 *c;
+	char *issuer = NULL;
+
+	if (store_live_path(&eng->store, name, "cert", p, sizeof(p)) < 0)
+		return NULL;
+	c = crypto_cert_load(p, &e);
+	if (c && crypto_cert_info(c, &ci, &e) == 0)
+		issuer = strdup(ci.issuer_cn);
+	crypto_cert_info_free(&ci);
+	X509_free(c);
+	return issuer;
+}
+
+/* Run every deploy step on the version just stored. */
+static int run_deploys(struct engine *eng, const struct settings *s, const struct routed *rt,
+                       const char *name, bool renewal, bool issuer_changed, struct error *e)
+{
+	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX];
+	struct ah_certificate c = {.struct_size = sizeof(c)};
+
+	store_live_path(&eng->store, name, "cert", cert, sizeof(cert));
+	store_live_path(&eng->store, name, "chain", chain, sizeof(chain));
+	store_live_path(&eng->store, name, "fullchain", full, sizeof(full));
+	store_live_path(&eng->store, name, "privkey", key, sizeof(key));
+	c.lineage = name;
+	c.names = (const char *const *)s->domains;
+	c.n_names = s->n_domains;
+	c.cert_path = cert;
+	c.chain_path = chain;
+	c.fullchain_path = full;
+	c.key_path = key;
+	c.renewed = renewal;
+	c.issuer_changed = issuer_changed;
+	for (size_t i = 0; i < rt->n_deploys; i++) {
+		int st = plugin_instance_install(rt->deploys[i], &c, e);
+		if (st != AH_OK) {
+			err_set(e, EXIT_OP, "deploy step %zu (%s) declined to deploy %s", i + 1,
+			        plugin_instance_name(rt->deploys[i]), name);
+			err_prefix(e, "the certificate is saved, but");
+			return -1;
+		}
+		log_msg(&eng->log, LOG_INFO, "Deployed %s with %s", name,
+		        plugin_instance_name(rt->deploys[i]));
+	}
+	return 0;
+}
+
 /* Issue (or renew) lineage NAME with the effective settings S. */
 static int issue_lineage(struct engine *eng, const struct settings *s, const char *name,
                          bool renewal, struct error *e)
@@ -236,7 +422,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	EVP_PKEY *acct_key = NULL, *key = NULL;
 	unsigned char *csr = NULL;
 	size_t csr_len = 0;
-	char *key_pem = NULL, live[PATH_MAX], p[PATH_MAX];
+	char *key_pem = NULL, *old_issuer = NULL, *new_issuer = NULL, live[PATH_MAX], p[PATH_MAX];
 	struct lineage_files files;
 	int version = 0, ret = -1;
 
@@ -255,6 +441,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	key_pem = crypto_key_pem(key, e);
 	if (!key_pem)
 		goto out;
+	old_issuer = renewal ? live_issuer(eng, name) : NULL;
 	files = (struct lineage_files){.privkey = key_pem,
 	                               .cert = is.cert_pem,
 	                               .chain = is.chain_pem,
@@ -270,12 +457,18 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	fprintf(eng->out, "Key is saved at:         %s\n", p);
 	print_expiry(eng, sk_X509_value(is.chain, 0));
 	log_msg(&eng->log, LOG_DEBUG, "%s is now version %d", name, version);
+	new_issuer = live_issuer(eng, name);
+	if (run_deploys(eng, s, &rt, name, renewal,
+	                old_issuer && new_issuer && strcmp(old_issuer, new_issuer) != 0, e) < 0)
+		goto out;
 	if (s->deploy_hook &&
 	    hook_run_deploy(s->deploy_hook, live, (const char *const *)s->domains, s->n_domains,
 	                    e) < 0)
 		goto out;
 	ret = 0;
 out:
+	free(old_issuer);
+	free(new_issuer);
 	if (key_pem) {
 		OPENSSL_cleanse(key_pem, strlen(key_pem));
 		free(key_pem);

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,4 +155,22 @@ void log_free(struct log *lg)
 	if (lg->file)
 		fclose(lg->file);
 	lg->file = NULL;
+}
+
+bool log_secret_key(const char *key)
+{
+	static const char *const words[] = {"secret", "key", "token", "password", "passwd", NULL};
+	char low[128];
+	size_t i;
+
+	for (i = 0; key[i] && i + 1 < sizeof(low); i++)
+		low[i] = (char)tolower((unsigned char)key[i]);
+	low[i] = '\0';
+	/* "key_name" and "access_key_id" name a key; they are not one. */
+	if (strstr(low, "key_name") || strstr(low, "key_id") || strstr(low, "keyname"))
+		return false;
+	for (size_t w = 0; words[w]; w++)
+		if (strstr(low, words[w]))
+			return true;
+	return false;
 }

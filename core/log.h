@@ -8,6 +8,7 @@
 #define ACMEHOOK_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,6 +28,10 @@ int log_open_file(struct log *lg, const char *dir);
 /* Remember SECRET (copied) so it is masked in every later line. Strings
  * shorter than 4 bytes are ignored: masking them would garble text. */
 int log_add_secret(struct log *lg, const char *secret);
+/* True for credential keys whose values are secrets (TSIG secrets, API
+ * keys and tokens, passwords), as opposed to server names, ports or key
+ * names. */
+bool log_secret_key(const char *key);
 void log_msg(struct log *lg, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void log_vmsg(struct log *lg, enum log_level lvl, const char *fmt, va_list ap)

@@ -17,10 +17,27 @@ static const char usage[] =
 	"  revoke        revoke --cert-name NAME or --cert-path FILE [--reason R]\n"
 	"  certificates  list stored certificates [--json]\n"
 	"  plugins       list installed plugins\n"
+	"  script test SCRIPT --domain NAME [--dns-lua-credentials F] [--dry-run]\n"
+	"                exercise a Lua DNS provider (or, with --dry-run, a deploy script)\n"
 	"\n"
 	"validation (positional: applies to the -d flags after it):\n"
 	"  --webroot -w DIR        http-01 through files under DIR\n"
-	"  -a, --authenticator P   any installed authenticator plugin\n"
+	"  --dns-rfc2136 --dns-rfc2136-credentials FILE\n"
+	"                          dns-01 by RFC 2136 UPDATE (certbot's credentials file)\n"
+	"  --dns-lua SCRIPT [--dns-lua-credentials FILE]\n"
+	"                          dns-01 through a Lua provider script\n"
+	"  -a, --authenticator P   an installed plugin, or an [instance NAME] of cli.ini\n"
+	"\n"
+	"dns-01:\n"
+	"  --dns-resolver IP[:PORT]       resolvers for CNAME and zone lookups (repeatable)\n"
+	"  --dns-propagation authoritative|resolvers|none   how to wait (default authoritative)\n"
+	"  --dns-propagation-timeout N    give up waiting after N seconds (default 120)\n"
+	"  --dns-propagation-seconds N    no checks: just wait N seconds\n"
+	"  --dns-nameserver-port N        port of the authoritative servers (default 53)\n"
+	"\n"
+	"deployment:\n"
+	"  --deploy-script SCRIPT [--deploy-script-credentials FILE]   Lua deploy step\n"
+	"                          (repeatable; runs after each issuance or renewal)\n"
 	"\n"
 	"common options (certbot's names):\n"
 	"  -d, --domains NAME      a name for the certificate (comma lists allowed)\n"
@@ -50,6 +67,10 @@ static const char usage[] =
 
 static int dispatch(struct engine *eng, const char *cmd, struct error *e)
 {
+	/* certbot's --dry-run talks to a staging CA; acmehook has no such mode
+	 * outside `script test`, and silently saving would be worse. */
+	if (eng->base.dry_run == 1 && strcmp(cmd, "script") != 0)
+		return err_set(e, EXIT_USAGE, "--dry-run is only supported by `acmehook script test`");
 	if (strcmp(cmd, "certonly") == 0)
 		return cmd_certonly(eng, e);
 	if (strcmp(cmd, "renew") == 0)
@@ -60,6 +81,8 @@ static int dispatch(struct engine *eng, const char *cmd, struct error *e)
 		return cmd_certificates(eng, e);
 	if (strcmp(cmd, "plugins") == 0)
 		return cmd_plugins(eng, e);
+	if (strcmp(cmd, "script") == 0)
+		return cmd_script(eng, e);
 	return err_set(e, EXIT_USAGE, "unknown command \"%s\"; see acmehook --help", cmd);
 }
 

@@ -14,6 +14,7 @@
 
 #include "acme.h"
 #include "b64.h"
+#include "dns_client.h"
 #include "jws.h"
 #include "log.h"
 #include "order.h"
@@ -193,9 +194,9 @@ static void fill_challenge(const struct authz *z, struct ah_challenge *c)
 	c->token = z->token;
 	c->key_authorization = z->key_auth;
 	if (z->txt) {
-		/* Record names and zones come from the dns module once CNAMEs
-		 * are followed; without it the record sits at the name itself. */
 		c->txt_value = z->txt;
+		c->record_name = z->on->record_name;
+		c->zone = z->on->zone;
 	}
 }
 
@@ -248,8 +249,41 @@ static int authz_error(const cJSON *authz, const char *ident, struct error *e)
 	return err_set(e, EXIT_OP, "validation of %s failed: %s", ident, text);
 }
 
-static int validate_all(struct acme *a, struct log *log, struct authz *zs, size_t n,
-                        struct error *e)
+/* One propagation wait for every dns-01 record presented. */
+static int wait_dns(const struct order_dns *dns, struct log *log, const struct authz *zs,
+                    size_t n, struct error *e)
+{
+	struct dns_expect *items = calloc(n ? n : 1, sizeof(*items));
+	size_t k = 0;
+	int ret = -1;
+
+	if (!items)
+		return err_set(e, EXIT_OP, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (!zs[i].presented || !zs[i].txt)
+			continue;
+		items[k].name = zs[i].on->record_name;
+		items[k].zone = zs[i].on->zone;
+		items[k].value = zs[i].txt;
+		k++;
+	}
+	if (k == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (!dns || !dns->client || !dns->cfg) {
+		err_set(e, EXIT_OP, "dns-01 records were presented but no DNS client is set up");
+		goto out;
+	}
+	log_msg(log, LOG_INFO, "Waiting for %zu DNS record%s to be served", k, k == 1 ? "" : "s");
+	ret = dns_wait_propagation(dns->client, dns->cfg, items, k, e);
+out:
+	free(items);
+	return ret;
+}
+
+static int validate_all(struct acme *a, struct log *log, const struct order_dns *dns,
+                        struct authz *zs, size_t n, struct error *e)
 {
 	static const char *const pending[] = {"pending", "processing", NULL};
 	struct ah_challenge c;
@@ -269,6 +303,8 @@ static int validate_all(struct acme *a, struct log *log, struct authz *zs, size_
 		}
 		zs[i].presented = true;
 	}
+	if (wait_dns(dns, log, zs, n, e) < 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct acme_reply r = {0};
 		if (zs[i].done)
@@ -307,6 +343,12 @@ out:
 		zs[i].presented = false;
 	}
 	return ret;
+}
+
+static int cmp_authz(const void *x, const void *y)
+{
+	const struct authz *a = x, *b = y;
+	return (a->on > b->on) - (a->on < b->on);
 }
 
 static char *identifiers_payload(const struct order_name *names, size_t n)
@@ -375,7 +417,8 @@ out:
 	return ret;
 }
 
-int order_issue(struct acme *a, struct log *log, const struct order_name *names, size_t n,
+int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
+                const struct order_name *names, size_t n,
                 const unsigned char *csr_der, size_t csr_len, struct order_result *out,
                 struct error *e)
 {
@@ -433,7 +476,11 @@ int order_issue(struct acme *a, struct log *log, const struct order_name *names,
 		if (authz_prepare(a, z, names, n, thumb, e) < 0)
 			goto out;
 	}
-	if (validate_all(a, log, zs, nz, e) < 0)
+	/* Work through the names in the order the user gave them, whatever
+	 * order the CA lists the authorizations in: logs and plugin calls
+	 * then read predictably. */
+	qsort(zs, nz, sizeof(*zs), cmp_authz);
+	if (validate_all(a, log, dns, zs, nz, e) < 0)
 		goto out;
 
 	/* Finalize once the order is ready (RFC 8555 §7.4). */

@@ -11,6 +11,7 @@
 
 #include <openssl/crypto.h>
 
+#include "dns_client.h"
 #include "http.h"
 #include "log.h"
 #include "plugin.h"
@@ -660,7 +661,7 @@ static int host_http_request(void *ctx, const struct ah_http_request *req,
 	struct http_response hr = {0};
 	struct ah_http_response *out = NULL;
 	struct error e = {0};
-	int ret = AH_FAIL;
+	int ret = AH_FAIL, rc;
 
 	if (!resp || !req || req->struct_size < HTTP_REQ_V1_0_SIZE || !req->method ||
 	    !req->url) {
@@ -676,8 +677,14 @@ static int host_http_request(void *ctx, const struct ah_http_request *req,
 		host_set_error(pi, msg);
 		goto out;
 	}
-	if (http_request(pi->svc.http, req->method, req->url, req->headers, req->body,
-	                 req->body ? req->body_len : 0, req->timeout_seconds, &hr, &e) < 0) {
+	/* Plugins talk to local provider APIs (PowerDNS on 127.0.0.1:8081 is
+	 * the common case), so plain http is allowed to loopback for them;
+	 * everything else stays https only. */
+	pi->svc.http->allow_plain_loopback = true;
+	rc = http_request(pi->svc.http, req->method, req->url, req->headers, req->body,
+	                  req->body ? req->body_len : 0, req->timeout_seconds, &hr, &e);
+	pi->svc.http->allow_plain_loopback = false;
+	if (rc < 0) {
 		/* Pre-filled so a plugin that fails without a word still
 		 * reports something useful; its own set_error replaces it. */
 		host_set_error(pi, e.msg);
@@ -720,6 +727,142 @@ static void host_http_response_free(void *ctx, struct ah_http_response *resp)
 		free(resp->body);
 	}
 	free(resp);
+}
+
+static bool have_dns(struct plugin_instance *pi, const char *what)
+{
+	char msg[PLUGIN_ERR_MAX];
+
+	if (pi->svc.dns)
+		return true;
+	snprintf(msg, sizeof(msg), "%s: no DNS client is available to plugins here", what);
+	host_set_error(pi, msg);
+	return false;
+}
+
+static void host_dns_answer_free(void *ctx, struct ah_dns_answer *a)
+{
+	(void)ctx;
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->values[i]);
+		free(a->owners[i]);
+	}
+	free(a->values);
+	free(a->owners);
+	free(a);
+}
+
+static int host_dns_query(void *ctx, const struct ah_dns_query *q, struct ah_dns_answer **ans)
+{
+	struct plugin_instance *pi = ctx;
+	struct dns_answer a = {0};
+	struct ah_dns_answer *out = NULL;
+	struct error e = {0};
+	long saved;
+	int ret = AH_FAIL;
+
+	if (!q || !ans || !q->name || !q->type ||
+	    q->struct_size < offsetof(struct ah_dns_query, timeout_seconds) + sizeof(long)) {
+		host_set_error(pi, "dns_query: malformed query");
+		return AH_FAIL;
+	}
+	if (!have_dns(pi, "dns_query"))
+		return AH_FAIL;
+	saved = pi->svc.dns->timeout_seconds;
+	if (q->timeout_seconds > 0)
+		pi->svc.dns->timeout_seconds = q->timeout_seconds;
+	if (dns_query(pi->svc.dns, q->server, q->name, q->type, &a, &e) < 0) {
+		pi->svc.dns->timeout_seconds = saved;
+		host_set_error(pi, e.msg);
+		goto out;
+	}
+	pi->svc.dns->timeout_seconds = saved;
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		goto oom;
+	out->struct_size = sizeof(*out);
+	out->rcode = a.rcode;
+	out->values = calloc(a.n + 1, sizeof(char *));
+	out->owners = calloc(a.n + 1, sizeof(char *));
+	if (!out->values || !out->owners)
+		goto oom;
+	for (size_t i = 0; i < a.n; i++) {
+		out->values[i] = a.values[i];
+		out->owners[i] = a.owners[i];
+		a.values[i] = a.owners[i] = NULL;
+		out->n++;
+	}
+	*ans = out;
+	out = NULL;
+	ret = AH_OK;
+	goto out;
+oom:
+	host_set_error(pi, "dns_query: out of memory");
+out:
+	host_dns_answer_free(pi, out);
+	dns_answer_free(&a);
+	return ret;
+}
+
+static int host_dns_update(void *ctx, const struct ah_dns_update *u)
+{
+	struct plugin_instance *pi = ctx;
+	struct dns_update_req r = {0};
+	struct error e = {0};
+
+	if (!u || !u->server || !u->name || !u->txt ||
+	    u->struct_size < offsetof(struct ah_dns_update, timeout_seconds) + sizeof(long)) {
+		host_set_error(pi, "dns_update: malformed request");
+		return AH_FAIL;
+	}
+	if (!have_dns(pi, "dns_update"))
+		return AH_FAIL;
+	r.server = u->server;
+	r.zone = u->zone;
+	r.name = u->name;
+	r.txt = u->txt;
+	r.ttl = u->ttl;
+	r.add = u->add != 0;
+	r.timeout_seconds = u->timeout_seconds;
+	if (u->key) {
+		r.key_name = u->key->name;
+		r.key_alg = u->key->algorithm;
+		r.key_secret = u->key->secret;
+		/* The secret may come from anywhere the plugin likes: mask it. */
+		if (pi->svc.log && u->key->secret)
+			log_add_secret(pi->svc.log, u->key->secret);
+	}
+	if (dns_update_txt(pi->svc.dns, &r, &e) < 0) {
+		host_set_error(pi, e.msg);
+		return AH_FAIL;
+	}
+	return AH_OK;
+}
+
+static int host_dns_zone_of(void *ctx, const char *name, const char *server, char **zone)
+{
+	struct plugin_instance *pi = ctx;
+	struct error e = {0};
+
+	if (!name || !zone) {
+		host_set_error(pi, "dns_zone_of: NULL argument");
+		return AH_FAIL;
+	}
+	if (!have_dns(pi, "dns_zone_of"))
+		return AH_FAIL;
+	if (dns_zone_of(pi->svc.dns, name, server, zone, &e) < 0) {
+		host_set_error(pi, e.msg);
+		return AH_FAIL;
+	}
+	return AH_OK;
+}
+
+static void host_string_free(void *ctx, char *s)
+{
+	(void)ctx;
+	free(s);
 }
 
 static int64_t host_now(void *ctx)
@@ -829,9 +972,12 @@ struct plugin_instance *plugin_instance_new(const struct plugin_registry *r, con
 		goto fail;
 	if (copy_pairs(secrets, &pi->secrets, &pi->nsecrets, "secret", pi->label, e) < 0)
 		goto fail;
-	/* Registered before init so not even init's first line can leak one. */
+	/* Registered before init so not even init's first line can leak one.
+	 * Credentials files also hold server names and ports, which logs must
+	 * keep readable: only values of secret-looking keys are masked. */
 	for (size_t i = 0; pi->svc.log && i < pi->nsecrets; i++)
-		if (log_add_secret(pi->svc.log, pi->secrets[2 * i + 1]) < 0)
+		if (log_secret_key(pi->secrets[2 * i]) &&
+		    log_add_secret(pi->svc.log, pi->secrets[2 * i + 1]) < 0)
 			goto oom;
 
 	pi->host.struct_size = sizeof(pi->host);
@@ -846,6 +992,11 @@ struct plugin_instance *plugin_instance_new(const struct plugin_registry *r, con
 	pi->host.http_request = host_http_request;
 	pi->host.http_response_free = host_http_response_free;
 	pi->host.now = host_now;
+	pi->host.dns_query = host_dns_query;
+	pi->host.dns_answer_free = host_dns_answer_free;
+	pi->host.dns_update = host_dns_update;
+	pi->host.dns_zone_of = host_dns_zone_of;
+	pi->host.string_free = host_string_free;
 
 	st = m->desc->init(&pi->host, &pi->state);
 	if (st != AH_OK) {
@@ -913,6 +1064,23 @@ int plugin_instance_cleanup(struct plugin_instance *pi, const struct ah_challeng
                             struct error *e)
 {
 	return challenge_call(pi, ch, false, e);
+}
+
+int plugin_instance_check(struct plugin_instance *pi, const struct ah_challenge *ch,
+                          struct error *e)
+{
+	const struct ah_plugin *d = pi->mod->desc;
+	int st;
+
+	if (!AH_HAS_MEMBER(d, struct ah_plugin, check) || !d->check)
+		return AH_OK;
+	pi->errtext[0] = '\0';
+	st = d->check(pi->state, ch);
+	if (st == AH_OK)
+		return AH_OK;
+	err_set(e, st == AH_CONFIG ? EXIT_USAGE : EXIT_OP, "%s cannot validate %s: %s", pi->label,
+	        ch->identifier, pi->errtext[0] ? pi->errtext : "it declined");
+	return st;
 }
 
 int plugin_instance_install(struct plugin_instance *pi, const struct ah_certificate *c,

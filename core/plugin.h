@@ -23,6 +23,7 @@
 
 struct log;
 struct http_client;
+struct dns_client;
 
 struct plugin_module {          /* one loaded shared object; never unloaded */
 	char *name;                 /* copies of the descriptor's strings */
@@ -74,6 +75,7 @@ void plugin_registry_free(struct plugin_registry *r);
 struct plugin_services {        /* what host services are backed by; all borrowed */
 	struct log *log;            /* may be NULL: plugin log lines are dropped */
 	struct http_client *http;   /* may be NULL: http_request then fails cleanly */
+	struct dns_client *dns;     /* may be NULL: DNS services then fail cleanly */
 };
 
 struct plugin_instance;
@@ -105,6 +107,9 @@ int plugin_instance_present(struct plugin_instance *pi, const struct ah_challeng
                             struct error *e);
 int plugin_instance_cleanup(struct plugin_instance *pi, const struct ah_challenge *ch,
                             struct error *e);
+/* The descriptor's optional check (ABI 1.1); AH_OK when it has none. */
+int plugin_instance_check(struct plugin_instance *pi, const struct ah_challenge *ch,
+                          struct error *e);
 int plugin_instance_install(struct plugin_instance *pi, const struct ah_certificate *c,
                             struct error *e);
 

@@ -123,6 +123,20 @@ static int renewal_cb(void *ud, const char *section, const char *key, const char
 		route_free(&r);
 		return rc;
 	}
+	if (strcmp(section, "deploy") == 0) {
+		/* Deploy steps in order: "N = PLUGIN; key=value; ..." */
+		struct route r = {0}, *nd;
+		if (route_parse(value, &r) < 0)
+			return err_set(e, EXIT_USAGE, "%s: malformed deploy step \"%s\"", origin, value);
+		nd = realloc(s->deploys, (s->n_deploys + 1) * sizeof(*nd));
+		if (!nd) {
+			route_free(&r);
+			return err_set(e, EXIT_OP, "out of memory");
+		}
+		s->deploys = nd;
+		nd[s->n_deploys++] = r;
+		return 0;
+	}
 	return err_set(e, EXIT_USAGE, "%s: unknown section [%s]", origin, section);
 }
 
@@ -184,11 +198,42 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	    kv(&b, "preferred_chain", s->preferred_chain) < 0 ||
 	    kv(&b, "deploy_hook", s->deploy_hook) < 0 || kv(&b, "email", s->email) < 0)
 		goto bad;
+	if (s->dns_resolvers) {
+		struct buf r = {0};
+		int rc = 0;
+		for (size_t i = 0; s->dns_resolvers[i] && rc == 0; i++)
+			rc = buf_printf(&r, "%s%s", i ? ", " : "", s->dns_resolvers[i]);
+		rc = rc == 0 ? kv(&b, "dns_resolver", r.data) : -1;
+		buf_free(&r);
+		if (rc < 0)
+			goto bad;
+	}
+	if (strcmp(s->dns_propagation, "authoritative") != 0 &&
+	    kv(&b, "dns_propagation", s->dns_propagation) < 0)
+		goto bad;
+	if (s->dns_nameserver_port != 53 &&
+	    buf_printf(&b, "dns_nameserver_port = %d\n", s->dns_nameserver_port) < 0)
+		goto oom;
+	if (buf_printf(&b, "dns_propagation_timeout = %d\n", s->dns_propagation_timeout) < 0 ||
+	    (s->dns_propagation_seconds >= 0 &&
+	     buf_printf(&b, "dns_propagation_seconds = %d\n", s->dns_propagation_seconds) < 0))
+		goto oom;
 	if (buf_puts(&b, "\n[[routes]]\n") < 0)
 		goto oom;
 	for (size_t i = 0; i < s->n_domains; i++) {
 		char *r = route_format(&s->routes[i]);
 		int rc = r ? kv(&b, s->domains[i], r) : -1;
+		free(r);
+		if (rc < 0)
+			goto bad;
+	}
+	if (s->n_deploys && buf_puts(&b, "\n[[deploy]]\n") < 0)
+		goto oom;
+	for (size_t i = 0; i < s->n_deploys; i++) {
+		char *r = route_format(&s->deploys[i]), idx[16];
+		int rc;
+		snprintf(idx, sizeof(idx), "%zu", i + 1);
+		rc = r ? kv(&b, idx, r) : -1;
 		free(r);
 		if (rc < 0)
 			goto bad;

@@ -473,7 +473,7 @@ ah_expect_fail() {
     [ "$AH_RC" -eq "$code" ] || ok=0
   fi
   if [ $ok = 1 ] && [ -n "$re" ]; then
-    cat "$AH_ERR" "$AH_OUT" | grep -Eqi -- "$re" || ok=0
+    grep -Eqi -- "$re" "$AH_ERR" "$AH_OUT" || ok=0
   fi
   if [ $ok = 1 ]; then
     pass "$desc"
@@ -484,7 +484,7 @@ ah_expect_fail() {
 
 # ah_output_matches REGEX: stdout+stderr of the last run match (case-insens.)
 ah_output_matches() {
-  cat "$AH_ERR" "$AH_OUT" | grep -Eqi -- "$1"
+  grep -Eqi -- "$1" "$AH_ERR" "$AH_OUT"
 }
 
 # ------------------------------------------------------------ assertions

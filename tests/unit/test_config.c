@@ -54,6 +54,34 @@ int main(void)
 		CHECK_STR(route_opt(&s.routes[3], "webroot-path"), "/srv/b");
 		settings_free(&s);
 	}
+	/* Mixed authenticators: each flag applies to the -d after it. */
+	{
+		const char *a[] = {"certonly", "--webroot", "-w", "/srv/www", "-d", "www.example",
+		                   "--dns-rfc2136", "--dns-rfc2136-credentials", "/etc/r.ini", "-d",
+		                   "example", "-d", "*.example", "--dns-lua", "/p.lua",
+		                   "--dns-lua-credentials", "/p.ini", "-d", "lua.example",
+		                   "--deploy-script", "/d.lua", "--deploy-script-credentials", "/d.ini",
+		                   "--dns-resolver", "127.0.0.1:5300,127.0.0.2", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK(s.n_domains == 4);
+		CHECK_STR(s.routes[0].plugin, "webroot");
+		CHECK_STR(s.routes[1].plugin, "dns-rfc2136");
+		CHECK_STR(route_opt(&s.routes[2], "credentials"), "/etc/r.ini");
+		CHECK(route_opt(&s.routes[2], "webroot-path") == NULL);
+		CHECK_STR(s.routes[3].plugin, "dns-lua");
+		CHECK_STR(route_opt(&s.routes[3], "script"), "/p.lua");
+		CHECK_STR(route_opt(&s.routes[3], "credentials"), "/p.ini");
+		CHECK(s.n_deploys == 1);
+		CHECK_STR(route_opt(&s.deploys[0], "credentials"), "/d.ini");
+		CHECK(s.dns_resolvers && s.dns_resolvers[1] && !s.dns_resolvers[2]);
+		CHECK_STR(s.dns_resolvers[1], "127.0.0.2");
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "--deploy-script-credentials", "/d.ini", NULL};
+		CHECK(parse(&s, &e, a) < 0 && strstr(e.msg, "--deploy-script") != NULL);
+		settings_free(&s);
+	}
 	/* Usage errors name the flag or value. */
 	{
 		const char *a[] = {"certonly", "--frobnicate", NULL};
@@ -134,6 +162,51 @@ int main(void)
 	settings_init(&ini);
 	err_clear(&e);
 	CHECK(settings_from_ini(&ini, path, false, &e) < 0 && strstr(e.msg, "maybe"));
+	settings_free(&ini);
+
+	/* cli.ini instances and [routes] patterns. */
+	write_file(path, "[instance zone-a]\nplugin = dns-rfc2136\ncredentials = /a.ini\n"
+	                 "[instance zone-b]\nplugin = dns-rfc2136\ncredentials = /b.ini\n"
+	                 "[routes]\na.example = zone-a\n*.a.example = zone-a\n"
+	                 "*.deep.a.example = zone-b\nb.example = zone-b\n");
+	settings_init(&ini);
+	err_clear(&e);
+	CHECK(settings_from_ini(&ini, path, false, &e) == 0);
+	CHECK(ini.n_instances == 2 && ini.n_patterns == 4);
+	CHECK_STR(settings_pattern_route(&ini, "a.example")->plugin, "zone-a");
+	CHECK_STR(settings_pattern_route(&ini, "www.a.example")->plugin, "zone-a");
+	CHECK_STR(settings_pattern_route(&ini, "*.a.example")->plugin, "zone-a");
+	CHECK_STR(settings_pattern_route(&ini, "x.deep.a.example")->plugin, "zone-b");
+	CHECK(settings_pattern_route(&ini, "c.example") == NULL);
+	{
+		const char *a[] = {"certonly", "-d", "a.example", "-d", "*.a.example", "-d",
+		                   "b.example", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		settings_init(&merged);
+		CHECK(settings_merge(&merged, &s, &e) == 0 && settings_merge(&merged, &ini, &e) == 0);
+		CHECK(settings_defaults(&merged, &e) == 0);
+		CHECK_STR(merged.routes[0].plugin, "dns-rfc2136");
+		CHECK_STR(route_opt(&merged.routes[1], "credentials"), "/a.ini");
+		CHECK_STR(route_opt(&merged.routes[2], "credentials"), "/b.ini");
+		settings_free(&merged);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "-a", "zone-b", "-d", "x.example", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		settings_init(&merged);
+		CHECK(settings_merge(&merged, &s, &e) == 0 && settings_merge(&merged, &ini, &e) == 0);
+		CHECK(settings_defaults(&merged, &e) == 0);
+		CHECK_STR(merged.routes[0].plugin, "dns-rfc2136");
+		CHECK_STR(route_opt(&merged.routes[0], "credentials"), "/b.ini");
+		settings_free(&merged);
+		settings_free(&s);
+	}
+	settings_free(&ini);
+	write_file(path, "[bogus]\nx = y\n");
+	settings_init(&ini);
+	err_clear(&e);
+	CHECK(settings_from_ini(&ini, path, false, &e) < 0 && strstr(e.msg, "bogus"));
 	settings_free(&ini);
 
 	/* Routes survive a format/parse round trip, separators included. */

@@ -33,7 +33,7 @@ extern "C" {
 
 #define AH_PLUGIN_MAGIC 0x41434d48u /* "ACMH" */
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 0
+#define AH_ABI_MINOR 1
 
 /* The entry symbol of ABI major 1. */
 #define AH_PLUGIN_ENTRY acmehook_plugin_v1
@@ -93,6 +93,49 @@ struct ah_http_response {
 	size_t body_len;
 };
 
+/* A DNS query through the host (ABI 1.1). */
+struct ah_dns_query {
+	size_t struct_size;
+	const char *name;            /* owner name, with or without the final dot */
+	const char *type;            /* "TXT", "NS", "SOA", "CNAME", "DNAME", "A" or "AAAA" */
+	const char *server;          /* "IP", "IP:PORT" or "[IPv6]:PORT"; NULL: the host's resolvers */
+	long timeout_seconds;        /* 0: the host's default */
+};
+
+/* The answer: RDATA of the records of the asked type in the answer
+ * section, in presentation form (TXT: the strings concatenated, unescaped;
+ * names without the final dot; SOA: "mname rname serial refresh retry expire
+ * minimum"). */
+struct ah_dns_answer {
+	size_t struct_size;
+	int rcode;                   /* 0 NOERROR, 3 NXDOMAIN, ... */
+	size_t n;
+	char **values;               /* n strings */
+	char **owners;               /* n owner names */
+};
+
+/* TSIG key for signed updates (RFC 8945). */
+struct ah_tsig_key {
+	size_t struct_size;
+	const char *name;
+	const char *algorithm;       /* "hmac-sha256" (NULL too), "hmac-sha384", "hmac-sha512", "hmac-sha1" */
+	const char *secret;          /* base64, as tsig-keygen prints it */
+};
+
+/* An RFC 2136 UPDATE of one TXT record. Adding adds only this value;
+ * deleting deletes only this value (other values at the name stay). */
+struct ah_dns_update {
+	size_t struct_size;
+	const char *server;          /* "IP", "IP:PORT" or "[IPv6]:PORT" (port 53 by default) */
+	const char *zone;            /* NULL: found by asking SERVER for the SOA */
+	const char *name;            /* the record's owner name */
+	const char *txt;             /* the value */
+	uint32_t ttl;                /* 0: 60 */
+	int add;                     /* 1 add, 0 delete */
+	const struct ah_tsig_key *key; /* NULL: unsigned */
+	long timeout_seconds;        /* 0: the host's default */
+};
+
 /* Services the host offers. The table only grows at the end; test with
  * AH_HAS_MEMBER before calling a member newer than 1.0. */
 struct ah_host {
@@ -122,6 +165,21 @@ struct ah_host {
 	void (*http_response_free)(void *ctx, struct ah_http_response *resp);
 	/* Seconds since the epoch. */
 	int64_t (*now)(void *ctx);
+
+	/* --- ABI 1.1 --- */
+	/* Ask a DNS question. On AH_OK *ANS is set (also for NXDOMAIN: see
+	 * rcode) and released with dns_answer_free. AH_FAIL on timeout or a
+	 * malformed reply. */
+	int (*dns_query)(void *ctx, const struct ah_dns_query *q, struct ah_dns_answer **ans);
+	void (*dns_answer_free)(void *ctx, struct ah_dns_answer *ans);
+	/* Send an RFC 2136 UPDATE over TCP, TSIG-signed when U->key is set, and
+	 * check the signed reply. AH_FAIL names the server's rcode (REFUSED,
+	 * NOTAUTH, NOTZONE, BADKEY, BADSIG, BADTIME, ...), the zone and server. */
+	int (*dns_update)(void *ctx, const struct ah_dns_update *u);
+	/* The zone that contains NAME, found by an SOA walk at SERVER (NULL:
+	 * the host's resolvers). On AH_OK *ZONE is released with string_free. */
+	int (*dns_zone_of)(void *ctx, const char *name, const char *server, char **zone);
+	void (*string_free)(void *ctx, char *s);
 };
 
 /* A challenge to present or clean up. Borrowed for the call. */
@@ -177,6 +235,14 @@ struct ah_plugin {
 	int (*install)(void *state, const struct ah_certificate *cert);
 	/* Destroy the instance. STATE may be NULL. */
 	void (*fini)(void *state);
+
+	/* --- ABI 1.1 (optional; test with AH_HAS_MEMBER) --- */
+	/* Before any order is placed: can this instance present CH? CH has
+	 * identifier, type, record_name and zone set, but no token or value
+	 * yet. AH_OK, or AH_DECLINE / AH_FAIL with set_error saying why (for
+	 * example: the record is a CNAME into a zone this server does not
+	 * serve). May be NULL. */
+	int (*check)(void *state, const struct ah_challenge *ch);
 };
 
 typedef const struct ah_plugin *(*ah_plugin_entry_fn)(void);

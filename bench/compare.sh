@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# bench/compare.sh: one single-name http-01 (webroot) issuance, timed, for
+# acmehook and its Debian peers certbot, lego and uacme, all against the same
+# Pebble on loopback (started by tests/integration/lib.sh with DNS and nginx).
+#
+# For every client, BENCH_N times each:
+#   "new account"      fresh state directory: account key + registration + issuance
+#   "existing account" the state directory of an account registered beforehand
+# Runs are interleaved (round i runs every client once per scenario, in an order
+# rotated each round) so that drift in Pebble or the machine hits all alike.
+# One untimed warm-up issuance per client registers the "existing" account and
+# warms the page cache. Each run is checked: exit 0 and a certificate for the
+# name that verifies against Pebble's root.
+#
+# Prints markdown: issuance table (wall ms median/mean/min-max, CPU user+sys,
+# peak RSS, successes) and a start-up table (`--version`, measured by hyperfine).
+#
+# Environment: BENCH_N (default 5), BENCH_CLIENTS (default
+# "acmehook certbot lego uacme"), BENCH_TIMEOUT (seconds per run, default 120),
+# BENCH_OUT (also write the markdown to this file), BENCH_RAW (write every
+# sample as TSV to this file), BENCH_NO_INSTALL=1 (never apt-get), AH_BIN (the
+# acmehook binary, default build/bin/acmehook), AH_KEEP=1 (keep the temp dir).
+#
+# A peer that is missing or fails gets a row that says why; the script itself
+# exits 0 unless the servers cannot start. Everything it starts is stopped by
+# lib.sh's EXIT trap.
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+N=${BENCH_N:-5}
+read -ra CLIENTS <<<"${BENCH_CLIENTS:-acmehook certbot lego uacme}"
+RUN_TIMEOUT=${BENCH_TIMEOUT:-120}
+case $N in '' | *[!0-9]* | 0) echo "BENCH_N must be a positive integer" >&2; exit 2 ;; esac
+
+blog() { printf 'bench: %s\n' "$*" >&2; }
+
+# ------------------------------------------------------------ peers/tools
+
+# Debian package that provides each command.
+declare -A PKG_OF=([certbot]=certbot [lego]=lego [uacme]=uacme [hyperfine]=hyperfine
+  [/usr/bin/time]=time [unshare]=util-linux)
+declare -A INSTALL_ERR=()
+
+install_missing() {
+  local need=() c
+  for c in certbot lego uacme hyperfine /usr/bin/time; do
+    command -v "$c" >/dev/null 2>&1 || need+=("${PKG_OF[$c]}")
+  done
+  [ ${#need[@]} -gt 0 ] || return 0
+  if [ "${BENCH_NO_INSTALL:-0}" = 1 ] || [ "$(id -u)" -ne 0 ]; then
+    for c in "${need[@]}"; do INSTALL_ERR[$c]="not installed (BENCH_NO_INSTALL or not root)"; done
+    return 0
+  fi
+  blog "installing: ${need[*]}"
+  local log
+  log=$(mktemp)
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${need[@]}" >"$log" 2>&1; then
+    # The package lists may be missing or stale: refresh once and retry.
+    apt-get update -q >>"$log" 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      "${need[@]}" >>"$log" 2>&1 || blog "apt-get install failed: $(tail -n 1 "$log")"
+  fi
+  for c in "${need[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$c" 2>/dev/null | grep -q 'install ok installed'; then
+      INSTALL_ERR[$c]="not installed: apt-get install $c failed ($(tail -n 1 "$log" | cut -c1-80))"
+    fi
+  done
+  rm -f "$log"
+}
+
+install_missing
+if ! command -v pebble >/dev/null 2>&1 || ! command -v nginx >/dev/null 2>&1; then
+  blog "Pebble/nginx missing: running tests/deps.sh"
+  bash "$REPO_DIR/tests/deps.sh" >&2 || true
+fi
+[ -x /usr/bin/time ] || { blog "GNU time (/usr/bin/time) is required"; exit 1; }
+
+# --------------------------------------------------------------- servers
+
+# shellcheck source=../tests/integration/lib.sh
+. "$REPO_DIR/tests/integration/lib.sh"
+AH_TEST_NAME=bench-compare
+ah_setup
+# Fair play: no injected badNonce rejections, no authorization reuse (every run
+# uses a new name anyway), no artificial validation delay (lib.sh sets
+# PEBBLE_VA_NOSLEEP=1).
+ah_start_all PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
+ROOT_PEM="$AH_T/pebble-root.pem"
+ah_pebble_root "$ROOT_PEM" || ah_die "cannot fetch Pebble's root"
+B="$AH_T/bench"
+mkdir -p "$B"
+export BENCH_WEBROOT=$AH_WEBROOT
+# uacme (libcurl-gnutls) has no CA-file option and reads only /etc/ssl/certs;
+# it runs in a private mount namespace where a directory holding only Pebble's
+# TLS certificate is bind-mounted there. The system trust store is not touched.
+UACME_CADIR="$B/uacme-cadir"
+mkdir -p "$UACME_CADIR"
+cp "$AH_CA_BUNDLE" "$UACME_CADIR/pebble-tls.pem"
+cp "$AH_CA_BUNDLE" "$UACME_CADIR/ca-certificates.crt"
+blog "Pebble at $AH_DIR_URL, webroot $AH_WEBROOT (nginx :$AH_HTTP_PORT), DNS :$AH_DNS_PORT"
+
+# ------------------------------------------------------------- clients
+
+client_version() {
+  case $1 in
+    acmehook)
+      local v g d=""
+      v=$("$AH_BIN" --version 2>/dev/null | awk '{print $2}')
+      g=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo "?")
+      [ -z "$(git -C "$REPO_DIR" status --porcelain -- core sdk plugins CMakeLists.txt 2>/dev/null)" ] || d="+dirty"
+      echo "${v:-?} (git $g$d)"
+      ;;
+    certbot) certbot --version 2>&1 | awk '{print $2; exit}' ;;
+    lego) dpkg-query -W -f='${Version}' lego 2>/dev/null || lego --version 2>&1 | awk '{print $3}' ;;
+    uacme) uacme -V 2>&1 | awk '/version/ {print $3; exit}' ;;
+  esac
+}
+
+# client_missing CLIENT: prints why CLIENT cannot run (nothing if it can).
+client_missing() {
+  case $1 in
+    acmehook) [ -x "$AH_BIN" ] || echo "binary not found at $AH_BIN (build first)" ;;
+    uacme)
+      if ! command -v uacme >/dev/null; then
+        echo "${INSTALL_ERR[uacme]:-uacme not installed}"
+      elif ! unshare -m sh -c "mount --bind '$UACME_CADIR' /etc/ssl/certs" 2>/dev/null; then
+        echo "cannot trust Pebble's TLS cert: uacme reads only /etc/ssl/certs and a private mount namespace (unshare -m + bind mount) is not allowed here"
+      fi
+      ;;
+    *) command -v "$1" >/dev/null || echo "${INSTALL_ERR[$1]:-$1 not installed}" ;;
+  esac
+}
+
+# client_cmd CLIENT MODE STATE NAME: set CMD to the command line of one
+# issuance (MODE fresh|reuse; STATE is the client's state directory).
+client_cmd() {
+  local client=$1 mode=$2 s=$3 name=$4
+  case $client in
+    acmehook)
+      CMD=(env -u ACMEHOOK_CA_BUNDLE "$AH_BIN" certonly --webroot -w "$AH_WEBROOT" -d "$name"
+        -n --agree-tos --server "$AH_DIR_URL" --ca-bundle "$AH_CA_BUNDLE" --key-type ecdsa
+        --config-dir "$s/config" --work-dir "$s/work" --logs-dir "$s/logs")
+      ;;
+    certbot)
+      CMD=(env REQUESTS_CA_BUNDLE="$AH_CA_BUNDLE" certbot certonly --webroot -w "$AH_WEBROOT"
+        -d "$name" -n --agree-tos --register-unsafely-without-email --server "$AH_DIR_URL"
+        --key-type ecdsa --config-dir "$s/config" --work-dir "$s/work" --logs-dir "$s/logs")
+      ;;
+    lego)
+      CMD=(env LEGO_CA_CERTIFICATES="$AH_CA_BUNDLE" lego --server "$AH_DIR_URL" --accept-tos
+        --email bench@example.test --key-type ec256 --domains "$name"
+        --http --http.webroot "$AH_WEBROOT" --path "$s" run)
+      ;;
+    uacme)
+      # "new" registers the account (fresh state only), then "issue".
+      # shellcheck disable=SC2016
+      CMD=(unshare -m sh -c '
+        mount --bind "$1" /etc/ssl/certs || exit 3
+        mode=$2 dir=$3 url=$4 name=$5 hook=$6
+        if [ "$mode" = fresh ]; then
+          uacme -c "$dir" -a "$url" -t EC -y new || exit $?
+        fi
+        exec uacme -c "$dir" -a "$url" -t EC -h "$hook" issue "$name"'
+        sh "$UACME_CADIR" "$mode" "$s" "$AH_DIR_URL" "$name" "$BENCH_DIR/uacme-hook.sh")
+      ;;
+  esac
+}
+
+# cert_file CLIENT STATE NAME: where the client put the full chain.
+cert_file() {
+  case $1 in
+    acmehook | certbot) echo "$2/config/live/$3/fullchain.pem" ;;
+    lego) echo "$2/certificates/$3.crt" ;;
+    uacme) echo "$2/$3/cert.pem" ;;
+  esac
+}
+
+# cert_ok FULLCHAIN NAME: the first certificate names NAME and verifies
+# against Pebble's root through the rest of the file.
+cert_ok() {
+  local fc=$1 name=$2 leaf="$B/leaf.pem"
+  [ -s "$fc" ] || return 1
+  openssl x509 -in "$fc" -out "$leaf" 2>/dev/null || return 1
+  openssl verify -CAfile "$ROOT_PEM" -untrusted "$fc" "$leaf" >/dev/null 2>&1 || return 1
+  openssl x509 -in "$leaf" -noout -ext subjectAltName 2>/dev/null | grep -qE "DNS:${name//./\\.}(,|$)"
+}
+
+# last_error FILE...: the last non-empty line of the given outputs, shortened.
+last_error() {
+  cat "$@" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 | tr -d '|' | cut -c1-120
+}
+
+# children_cpu_ms FILE: user+system ms of the shell's waited-for children, from
+# the output of bash's `times` saved in FILE (`times` must run in the measuring
+# shell itself, not in a $(...) subshell). Its ms precision beats GNU time's
+# %U/%S (10 ms).
+children_cpu_ms() {
+  awk 'NR == 2 {
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+    printf "%d", t * 1000 + 0.5 }' "$1"
+}
+
+# measure CLIENT MODE STATE NAME TAG [STATS]: time one run; append a sample
+# line "ok wall_ms rss_kib cpu_ms" to $B/CLIENT.STATS.samples (STATS defaults
+# to MODE); on failure remember the first reason in $B/CLIENT.STATS.reason.
+measure() {
+  local client=$1 mode=$2 s=$3 name=$4 tag=$5 stats=${6:-$2}
+  local p="$B/runs/$client.$tag" t0 t1 c0 c1 rc ok=1 wall rss cpu tl
+  mkdir -p "$B/runs"
+  client_cmd "$client" "$mode" "$s" "$name"
+  printf '%q ' "${CMD[@]}" >"$p.cmd"
+  times >"$p.times0"
+  t0=$(date +%s%N)
+  timeout -k 5 "$RUN_TIMEOUT" /usr/bin/time -f '%e %M' -o "$p.time" \
+    "${CMD[@]}" >"$p.out" 2>"$p.err" </dev/null
+  rc=$?
+  t1=$(date +%s%N)
+  times >"$p.times1"
+  c0=$(children_cpu_ms "$p.times0")
+  c1=$(children_cpu_ms "$p.times1")
+  wall=$(((t1 - t0) / 1000000))
+  cpu=$((c1 - c0))
+  tl=$(tail -n 1 "$p.time" 2>/dev/null)
+  rss=$(awk '{print $2}' <<<"$tl")
+  local reason=""
+  if [ "$rc" -ne 0 ]; then
+    ok=0
+    reason="exit $rc: $(last_error "$p.err" "$p.out")"
+    [ "$rc" -eq 124 ] && reason="timed out after ${RUN_TIMEOUT}s"
+  elif ! cert_ok "$(cert_file "$client" "$s" "$name")" "$name"; then
+    ok=0
+    reason="exit 0 but no certificate for $name that verifies against Pebble's root"
+  fi
+  if [ $ok = 0 ] && [ ! -s "$B/$client.$stats.reason" ]; then
+    printf '%s\n' "$reason" >"$B/$client.$stats.reason"
+  fi
+  printf '%s %s %s %s\n' "$ok" "$wall" "${rss:-0}" "${cpu:-0}" >>"$B/$client.$stats.samples"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$client" "$mode" "$tag" "$ok" "$wall" "${rss:-0}" "${cpu:-0}" >>"$B/raw.tsv"
+  blog "$client $mode $tag: ok=$ok ${wall}ms rss=${rss:-?}KiB cpu=${cpu:-?}ms${reason:+ ($reason)}"
+  return $((1 - ok))
+}
+
+# Wall and CPU time include `timeout` and GNU time starting the client (about
+# 1 ms, the same for all). GNU time's peak RSS is the largest member of the process tree
+# it waited for, i.e. the client itself (env, sh, mount and hooks are smaller).
+
+# ------------------------------------------------------------- the runs
+
+declare -A SKIP=() VERSION=()
+RUNNABLE=()
+for c in "${CLIENTS[@]}"; do
+  VERSION[$c]=$(client_version "$c" 2>/dev/null)
+  reason=$(client_missing "$c")
+  if [ -n "$reason" ]; then
+    SKIP[$c]=$reason
+    blog "$c skipped: $reason"
+    continue
+  fi
+  # Warm-up: registers the account of the "existing account" scenario.
+  mkdir -p "$B/$c/reuse"
+  if ! measure "$c" fresh "$B/$c/reuse" "$c-warmup.bench.example.test" warmup warmup; then
+    SKIP[$c]="warm-up issuance failed: $(cat "$B/$c.warmup.reason")"
+    continue
+  fi
+  RUNNABLE+=("$c")
+done
+
+k=${#RUNNABLE[@]}
+for ((i = 1; i <= N && k > 0; i++)); do
+  for ((j = 0; j < k; j++)); do
+    c=${RUNNABLE[$(((i + j) % k))]}
+    mkdir -p "$B/$c/fresh$i"
+    measure "$c" fresh "$B/$c/fresh$i" "$c-new-$i.bench.example.test" "fresh$i"
+    measure "$c" reuse "$B/$c/reuse" "$c-acct-$i.bench.example.test" "reuse$i"
+  done
+done
+
+# ------------------------------------------------------------- start-up
+
+STARTUP_CSV="$B/startup.csv"
+declare -A STARTUP=()
+hf_names=()
+if command -v hyperfine >/dev/null 2>&1; then
+  hf_cmds=()
+  for c in "${CLIENTS[@]}"; do
+    case $c in
+      acmehook) [ -x "$AH_BIN" ] && hf_cmds+=("$AH_BIN --version") && hf_names+=(acmehook) ;;
+      uacme)
+        command -v uacme >/dev/null && hf_cmds+=("uacme -V") && hf_names+=(uacme)
+        # What the namespace wrapper around every uacme run costs by itself.
+        [ -z "$(client_missing uacme)" ] &&
+          hf_cmds+=("unshare -m sh -c 'mount --bind $UACME_CADIR /etc/ssl/certs && exec true'") &&
+          hf_names+=("(uacme's wrapper: unshare -m + bind mount, no uacme)")
+        ;;
+      *) command -v "$c" >/dev/null && hf_cmds+=("$c --version") && hf_names+=("$c") ;;
+    esac
+  done
+  # -i: `uacme -V` exits 2 by design. -N: no intermediate shell.
+  if [ ${#hf_cmds[@]} -gt 0 ] && hyperfine -N -i --style none --warmup 3 --runs 30 \
+    --export-csv "$STARTUP_CSV" "${hf_cmds[@]}" >"$B/hyperfine.log" 2>&1; then
+    # CSV: command,mean,stddev,median,user,system,min,max (seconds)
+    idx=0
+    while IFS=, read -r _cmd mean _sd median _u _s _min _max; do
+      STARTUP[${hf_names[$idx]}]=$(awk -v m="$median" -v a="$mean" 'BEGIN{printf "%.1f | %.1f", m*1000, a*1000}')
+      idx=$((idx + 1))
+    done < <(tail -n +2 "$STARTUP_CSV")
+  else
+    blog "hyperfine failed: $(tail -n 2 "$B/hyperfine.log" 2>/dev/null)"
+  fi
+fi
+
+# ------------------------------------------------------------- report
+
+# stats FILE: "ok median mean min max rss_max cpu_median" over successful samples.
+stats() {
+  awk '$1 == 1 {n++; w[n] = $2; s += $2; if ($3 > r) r = $3; c[n] = $4}
+    END {
+      if (n == 0) { print 0; exit }
+      # insertion sort (n is small)
+      for (i = 2; i <= n; i++) { v = w[i]; j = i - 1; while (j > 0 && w[j] > v) { w[j+1] = w[j]; j-- } w[j+1] = v }
+      for (i = 2; i <= n; i++) { v = c[i]; j = i - 1; while (j > 0 && c[j] > v) { c[j+1] = c[j]; j-- } c[j+1] = v }
+      med = (n % 2) ? w[(n+1)/2] : (w[n/2] + w[n/2+1]) / 2
+      cm = (n % 2) ? c[(n+1)/2] : (c[n/2] + c[n/2+1]) / 2
+      printf "%d %d %d %d %d %d %d\n", n, med, s / n, w[1], w[n], r, cm
+    }' "$1"
+}
+
+report() {
+  local c mode label st n med mean mn mx rss cpu reason
+  printf '### Issuance: one name, http-01 webroot, Pebble on loopback\n\n'
+  printf 'Date %s; %s; %s CPUs; N=%s runs per row.\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" \
+    "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" "$(nproc)" "$N"
+  printf '| client | version | scenario | ok | median ms | mean ms | min-max ms | CPU ms (median) | peak RSS KiB | notes |\n'
+  printf '|---|---|---|---|---|---|---|---|---|---|\n'
+  for c in "${CLIENTS[@]}"; do
+    if [ -n "${SKIP[$c]:-}" ]; then
+      printf '| %s | %s | - | 0/%s | - | - | - | - | - | %s |\n' "$c" "${VERSION[$c]:-?}" "$N" "${SKIP[$c]}"
+      continue
+    fi
+    for mode in fresh reuse; do
+      [ "$mode" = fresh ] && label="new account" || label="existing account"
+      st=$(stats "$B/$c.$mode.samples")
+      reason=$(cat "$B/$c.$mode.reason" 2>/dev/null)
+      read -r n med mean mn mx rss cpu <<<"$st"
+      if [ "$n" -eq 0 ]; then
+        printf '| %s | %s | %s | 0/%s | - | - | - | - | - | %s |\n' "$c" "${VERSION[$c]}" "$label" "$N" "$reason"
+      else
+        printf '| %s | %s | %s | %s/%s | %s | %s | %s-%s | %s | %s | %s |\n' "$c" "${VERSION[$c]}" \
+          "$label" "$n" "$N" "$med" "$mean" "$mn" "$mx" "$cpu" "$rss" "${reason:+first failure: $reason}"
+      fi
+    done
+  done
+  if [ ${#STARTUP[@]} -gt 0 ]; then
+    # shellcheck disable=SC2016
+    printf '\n### Start-up: `--version` (hyperfine, 30 runs after 3 warm-ups)\n\n'
+    printf '| client | median ms | mean ms |\n|---|---|---|\n'
+    for c in "${hf_names[@]}"; do
+      [ -n "${STARTUP[$c]:-}" ] && printf '| %s | %s |\n' "$c" "${STARTUP[$c]}"
+    done
+  fi
+}
+
+report >"$B/report.md"
+cat "$B/report.md"
+[ -z "${BENCH_OUT:-}" ] || cp "$B/report.md" "$BENCH_OUT"
+[ -z "${BENCH_RAW:-}" ] || { printf 'client\tmode\ttag\tok\twall_ms\trss_kib\tcpu_ms\n'; cat "$B/raw.tsv"; } >"$BENCH_RAW"
+
+AH_FINISHED=1
+exit 0
