@@ -464,8 +464,17 @@ static int rfc2136_check(void *state, const struct ah_challenge *ch)
 	fail(h, AH_DECLINE, "%s: cannot find its zone at %s, so %s cannot update it", name,
 	     r->server, r->server);
 	st = h->dns_zone_of(h->ctx, name, r->server, &zone);
-	if (st != AH_OK || !zone)
+	if (st != AH_OK || !zone) {
+		/* The server knows no zone for the record. When the host found
+		 * the zone through the resolvers, name it: that is the zone
+		 * whose server (and key) this name needs. */
+		if (ch->zone)
+			fail(h, AH_DECLINE,
+			     "%s is in zone %s, which %s does not serve; route the name to an "
+			     "instance for %s's server",
+			     name, ch->zone, r->server, ch->zone);
 		goto out;
+	}
 	if (!in_zone(name, zone)) {
 		fail(h, AH_DECLINE, "%s is served by zone %s, which %s does not serve", name,
 		     zone, r->server);
