@@ -152,10 +152,11 @@ struct ah_host {
 	/* The instance's configuration value KEY, or NULL. Borrowed; valid
 	 * until fini. */
 	const char *(*config_get)(void *ctx, const char *key);
-	/* The secret KEY from the instance's credentials, as a new string the
-	 * plugin releases with secret_free (which wipes it). The host registers
-	 * the value for redaction. Returns AH_OK, AH_DECLINE (no such key) or
-	 * AH_FAIL. */
+	/* The value KEY from the instance's credentials file, as a new string
+	 * the plugin releases with secret_free (which wipes it). Values of
+	 * secret-looking keys (secret, key, token, password; not key names or
+	 * key ids) are registered for redaction. Returns AH_OK, AH_DECLINE (no
+	 * such key) or AH_FAIL. */
 	int (*secret_get)(void *ctx, const char *key, char **value);
 	void (*secret_free)(void *ctx, char *value);
 	/* Perform REQ. On AH_OK *RESP is set and released with
