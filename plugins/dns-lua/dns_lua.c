@@ -76,6 +76,7 @@ static int fail(struct dl_state *st, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(st->last_error, msg, sizeof(msg));
 	st->host->set_error(st->host->ctx, msg);
 	return status;
 }
@@ -612,10 +613,29 @@ static bool is_dns01(const struct ah_challenge *ch)
 static int dl_present(void *state, const struct ah_challenge *ch)
 {
 	struct dl_state *st = state;
+	char saved[DL_ERR_MAX];
+	int ret;
 
 	if (!st->has_present || !is_dns01(ch))
 		return AH_DECLINE;
-	return call_script(st, "present", ch, NULL);
+	st->last_error[0] = '\0';
+	ret = call_script(st, "present", ch, NULL);
+	if (ret != AH_FAIL)
+		return ret;
+	/* A present() that failed half-way (an API call done, the next one
+	 * timed out) may have left a record behind, and the host cleans up
+	 * only what was presented: the script's cleanup() gets its chance
+	 * here, with a fresh time budget. Its own failure is only logged;
+	 * the present's error is the one reported. */
+	memcpy(saved, st->last_error, sizeof(saved));
+	if (call_script(st, "cleanup", ch, NULL) != AH_OK)
+		dl_log(st, AH_LOG_WARN, "cleanup() after the failed present() failed too: %s",
+		       st->last_error[0] ? st->last_error : "(no message)");
+	if (saved[0]) {
+		memcpy(st->last_error, saved, sizeof(saved));
+		st->host->set_error(st->host->ctx, saved);
+	}
+	return ret;
 }
 
 static int dl_cleanup(void *state, const struct ah_challenge *ch)

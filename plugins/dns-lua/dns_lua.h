@@ -31,6 +31,7 @@ struct dl_state {
 	 * keep the host's (more precise) text instead of replacing it. */
 	char host_failed[DL_ERR_MAX];
 	char *traceback;              /* of the last error, for the debug log */
+	char last_error[DL_ERR_MAX];  /* the text last given to set_error */
 };
 
 /* The instance of the running lua_State (kept in its extra space). */
