@@ -33,7 +33,8 @@ read -ra CLIENTS <<<"${BENCH_CLIENTS:-acmehook certbot lego uacme}"
 RUN_TIMEOUT=${BENCH_TIMEOUT:-120}
 case $N in '' | *[!0-9]* | 0) echo "BENCH_N must be a positive integer" >&2; exit 2 ;; esac
 
-blog() { printf 'bench: %s\n' "$*" >&2; }
+# shellcheck source=common.sh
+. "$BENCH_DIR/common.sh"
 
 # ------------------------------------------------------------ peers/tools
 
@@ -99,19 +100,14 @@ UACME_CADIR="$B/uacme-cadir"
 mkdir -p "$UACME_CADIR"
 cp "$AH_CA_BUNDLE" "$UACME_CADIR/pebble-tls.pem"
 cp "$AH_CA_BUNDLE" "$UACME_CADIR/ca-certificates.crt"
+bench_snapshot_acmehook "$B/acmehook-build" || blog "no acmehook binary at $AH_BIN"
 blog "Pebble at $AH_DIR_URL, webroot $AH_WEBROOT (nginx :$AH_HTTP_PORT), DNS :$AH_DNS_PORT"
 
 # ------------------------------------------------------------- clients
 
 client_version() {
   case $1 in
-    acmehook)
-      local v g d=""
-      v=$("$AH_BIN" --version 2>/dev/null | awk '{print $2}')
-      g=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo "?")
-      [ -z "$(git -C "$REPO_DIR" status --porcelain -- core sdk plugins CMakeLists.txt 2>/dev/null)" ] || d="+dirty"
-      echo "${v:-?} (git $g$d)"
-      ;;
+    acmehook) echo "${AH_LABEL:-?}" ;;
     certbot) certbot --version 2>&1 | awk '{print $2; exit}' ;;
     lego) dpkg-query -W -f='${Version}' lego 2>/dev/null || lego --version 2>&1 | awk '{print $3}' ;;
     uacme) uacme -V 2>&1 | awk '/version/ {print $3; exit}' ;;

@@ -25,9 +25,9 @@ set -uo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 LINEAGES=${BENCH_LINEAGES:-20}
+# shellcheck source=common.sh
+. "$BENCH_DIR/common.sh"
 case $LINEAGES in '' | *[!0-9]* | 0) echo "BENCH_LINEAGES must be a positive integer" >&2; exit 2 ;; esac
-
-blog() { printf 'bench: %s\n' "$*" >&2; }
 
 if ! command -v valgrind >/dev/null 2>&1 || ! command -v callgrind_annotate >/dev/null 2>&1; then
   if [ "${BENCH_NO_INSTALL:-0}" != 1 ] && [ "$(id -u)" -eq 0 ]; then
@@ -44,6 +44,7 @@ fi
 AH_TEST_NAME=bench-instructions
 ah_setup
 ah_require_bin
+bench_snapshot_acmehook "$AH_T/acmehook-build" || ah_die "cannot copy $AH_BIN"
 ah_start_all PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
 OUT="$AH_T/instructions"
 mkdir -p "$OUT"
@@ -122,9 +123,7 @@ commas() { sed -E ':a; s/([0-9])([0-9]{3})($|,)/\1,\2\3/; ta' <<<"$1"; }
 report() {
   local n
   printf '### acmehook instructions (callgrind, %s lineages)\n\n' "$LINEAGES"
-  printf 'Date %s; %s %s.\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" \
-    "$("$AH_BIN" --version 2>/dev/null | awk '{print $1, $2}')" \
-    "(git $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?'))"
+  printf 'Date %s; acmehook %s.\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$AH_LABEL"
   printf '| what | instructions | wall s (under callgrind) | HTTP requests | status |\n'
   printf '|---|---|---|---|---|\n'
   for n in "${NAMES[@]}"; do

@@ -170,10 +170,20 @@ static cJSON *encode(lua_State *L, int idx, int depth)
 		item = cJSON_CreateBool(lua_toboolean(L, idx));
 		break;
 	case LUA_TNUMBER: {
+		char num[64];
 		double d = lua_tonumber(L, idx);
-		if (!isfinite(d))
-			luaL_error(L, "acme.json_encode: %s has no JSON form", isnan(d) ? "NaN" : "inf");
-		item = cJSON_CreateNumber(d);
+		/* cJSON prints doubles with 15 significant digits, which turns a
+		 * provider's 64-bit record id into a different number: print
+		 * integers exactly and floats with enough digits to read back. */
+		if (lua_isinteger(L, idx)) {
+			snprintf(num, sizeof(num), LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
+		} else {
+			if (!isfinite(d))
+				luaL_error(L, "acme.json_encode: %s has no JSON form",
+				           isnan(d) ? "NaN" : "inf");
+			snprintf(num, sizeof(num), "%.17g", d);
+		}
+		item = cJSON_CreateRaw(num);
 		break;
 	}
 	case LUA_TSTRING: {
@@ -279,7 +289,8 @@ static int l_json_decode(lua_State *L)
 	const char *end = NULL;
 	struct json_box *b = push_box(L);
 
-	b->root = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+	/* Strict: text after the value is an error, not something to drop. */
+	b->root = cJSON_ParseWithLengthOpts(s, len + 1, &end, 1);
 	if (!b->root) {
 		size_t off = end && end >= s ? (size_t)(end - s) : 0;
 		return luaL_error(L, "acme.json_decode: invalid JSON near offset %d", (int)off);

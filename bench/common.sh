@@ -1,0 +1,29 @@
+# shellcheck shell=bash
+# Helpers shared by the bench/ scripts (they need REPO_DIR set).
+
+blog() { printf 'bench: %s\n' "$*" >&2; }
+
+# bench_snapshot_acmehook DIR: copy AH_BIN and the plugins beside it
+# (BUILD/lib/acmehook/plugins, found relative to the binary) into DIR and
+# point AH_BIN there, so that a rebuild of the checkout during a long run
+# cannot mix two builds into one set of numbers. Sets AH_LABEL.
+bench_snapshot_acmehook() {
+  local dst=$1 root sha v g d=""
+  [ -x "$AH_BIN" ] || return 1
+  root=$(cd "$(dirname "$AH_BIN")/.." && pwd)
+  mkdir -p "$dst/bin"
+  cp "$AH_BIN" "$dst/bin/acmehook" || return 1
+  if [ -d "$root/lib/acmehook" ]; then
+    mkdir -p "$dst/lib"
+    cp -r "$root/lib/acmehook" "$dst/lib/" || return 1
+  fi
+  AH_BIN="$dst/bin/acmehook"
+  sha=$(sha256sum "$AH_BIN" | cut -c1-8)
+  v=$("$AH_BIN" --version 2>/dev/null | awk '{print $2}')
+  g=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo "?")
+  [ -z "$(git -C "$REPO_DIR" status --porcelain -- core sdk plugins CMakeLists.txt 2>/dev/null)" ] ||
+    d="+dirty"
+  # shellcheck disable=SC2034 # read by the scripts that source this file
+  AH_LABEL="${v:-?} (checkout $g$d, binary $sha)"
+  export AH_BIN
+}
