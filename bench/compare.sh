@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # bench/compare.sh: one single-name http-01 (webroot) issuance, timed, for
 # acmehook and its Debian peers certbot, lego and uacme, all against the same
 # Pebble on loopback (started by tests/integration/lib.sh with DNS and nginx).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # bench/instructions.sh: instructions executed by acmehook, counted by
 # valgrind's callgrind (exact and independent of machine load, unlike time), to
 # track acmehook's own cost from commit to commit. Against a Pebble on loopback

@@ -69,8 +69,13 @@ static void fatal_signals(sigset_t *set)
 
 int order_sleep(long seconds, struct error *e)
 {
+	return order_sleep_ms(seconds * 1000, e);
+}
+
+int order_sleep_ms(long ms, struct error *e)
+{
 	sigset_t set;
-	struct timespec ts = {.tv_sec = seconds, .tv_nsec = 0};
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 	int sig;
 
 	fatal_signals(&set);
@@ -224,9 +229,16 @@ static int poll_status(struct acme *a, const char *what, const char *url,
 			return 0;
 		}
 		{
-			long s = acme_retry_after(&r, i < 5 ? 1 : 3);
+			/* The CA's Retry-After rules; without one, poll soon
+			 * (validation often takes milliseconds) and back off:
+			 * 250 ms, 500 ms, 1 s, 2 s, then every 3 s. */
+			long ms = i < 4 ? 250L << i : 3000;
+			char *ra = http_header(&r.http, "Retry-After");
+			if (ra)
+				ms = acme_retry_after(&r, 1) * 1000;
+			free(ra);
 			acme_reply_free(&r);
-			if (order_sleep(s, e) < 0)
+			if (order_sleep_ms(ms, e) < 0)
 				return -1;
 		}
 	}

@@ -46,5 +46,7 @@ void order_result_free(struct order_result *r);
  * or SIGHUP arrives; those are blocked while challenges are out so that
  * cleanup always runs. */
 int order_sleep(long seconds, struct error *e);
+/* The same in milliseconds. */
+int order_sleep_ms(long ms, struct error *e);
 
 #endif
