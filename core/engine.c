@@ -148,6 +148,8 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	ret = 0;
 out:
 	plugin_dirs_free(dirs);
+	if (ret < 0)
+		engine_free(eng); /* everything above is zeroed or set, so this is safe */
 	return ret;
 }
 
