@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "route.h"
+
 void routed_free(struct routed *r)
 {
 	for (size_t i = 0; i < r->n_insts; i++)
