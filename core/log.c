@@ -88,17 +88,17 @@ fail:
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
-void log_text(struct log *lg, enum log_level lvl, const char *text)
+static void emit(struct log *lg, enum log_level lvl, const char *text, bool terminal)
 {
 	char *clean = NULL;
 	char esc[4096];
 	FILE *out = lg->out ? lg->out : stderr;
 
-	if (lvl > lg->level && !lg->file)
+	if ((!terminal || lvl > lg->level) && !lg->file)
 		return;
 	clean = redact(lg, text);
 	err_escape(esc, sizeof(esc), clean ? clean : "(out of memory)");
-	if (lvl <= lg->level) {
+	if (terminal && lvl <= lg->level) {
 		if (lvl <= LOG_WARN)
 			fprintf(out, "acmehook: %s: %s\n", level_names[lvl], esc);
 		else
@@ -119,6 +119,16 @@ void log_text(struct log *lg, enum log_level lvl, const char *text)
 		OPENSSL_cleanse(clean, strlen(clean));
 		free(clean);
 	}
+}
+
+void log_text(struct log *lg, enum log_level lvl, const char *text)
+{
+	emit(lg, lvl, text, true);
+}
+
+void log_to_file(struct log *lg, enum log_level lvl, const char *text)
+{
+	emit(lg, lvl, text, false);
 }
 
 void log_vmsg(struct log *lg, enum log_level lvl, const char *fmt, va_list ap)

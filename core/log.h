@@ -38,6 +38,8 @@ void log_vmsg(struct log *lg, enum log_level lvl, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 /* Write TEXT at LVL with secrets masked and control bytes escaped. */
 void log_text(struct log *lg, enum log_level lvl, const char *text);
+/* Write TEXT to the log file only (the terminal already shows it). */
+void log_to_file(struct log *lg, enum log_level lvl, const char *text);
 void log_free(struct log *lg);
 
 #endif

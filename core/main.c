@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 out:
 	if (err_isset(&e)) {
 		if (engine_up)
-			log_text(&eng.log, LOG_DEBUG, e.msg); /* keep a copy in the log file */
+			log_to_file(&eng.log, LOG_ERROR, e.msg);
 		fprintf(stderr, "acmehook: error: %s\n", e.msg);
 	}
 	rc = e.exit_code;

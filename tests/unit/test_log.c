@@ -37,6 +37,19 @@ int main(void)
 	CHECK(out && strchr(out, '\x1b') == NULL && strstr(out, "\\x1b[31mred") != NULL);
 	free(out);
 
+	/* log_to_file never writes to the terminal. */
+	{
+		char *data = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&data, &len);
+		lg.out = f;
+		log_to_file(&lg, LOG_ERROR, "file only");
+		fclose(f);
+		lg.out = NULL;
+		CHECK(len == 0);
+		free(data);
+	}
+
 	CHECK(log_secret_key("dns_rfc2136_secret"));
 	CHECK(log_secret_key("api_key"));
 	CHECK(log_secret_key("API_TOKEN"));
