@@ -141,24 +141,18 @@ static void print_expiry(struct engine *eng, X509 *cert)
 	crypto_cert_info_free(&ci);
 }
 
-/* The issuer of the version now live, to tell deploy steps whether the CA
- * rotated its intermediate (GlobalSign does so quarterly). */
-static char *live_issuer(struct engine *eng, const char *name)
+/* The chain (intermediates) of the version now live, to tell deploy steps
+ * whether the CA changed it: CAs rotate intermediates (GlobalSign does so
+ * quarterly), and --preferred-chain may pick another one. */
+static char *live_chain(struct engine *eng, const char *name)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], *text = NULL;
 	struct error e = {0};
-	struct cert_info ci = {0};
-	X509 *c;
-	char *issuer = NULL;
 
-	if (store_live_path(&eng->store, name, "cert", p, sizeof(p)) < 0)
+	if (store_live_path(&eng->store, name, "chain", p, sizeof(p)) < 0 ||
+	    store_read(p, 1 << 20, &text, NULL, &e) < 0)
 		return NULL;
-	c = crypto_cert_load(p, &e);
-	if (c && crypto_cert_info(c, &ci, &e) == 0)
-		issuer = strdup(ci.issuer_cn);
-	crypto_cert_info_free(&ci);
-	X509_free(c);
-	return issuer;
+	return text;
 }
 
 /* Run every deploy step on the version just stored. */
@@ -205,7 +199,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	EVP_PKEY *acct_key = NULL, *key = NULL;
 	unsigned char *csr = NULL;
 	size_t csr_len = 0;
-	char *key_pem = NULL, *old_issuer = NULL, *new_issuer = NULL, live[PATH_MAX], p[PATH_MAX];
+	char *key_pem = NULL, *old_chain = NULL, live[PATH_MAX], p[PATH_MAX];
 	struct lineage_files files;
 	int version = 0, ret = -1;
 
@@ -224,7 +218,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	key_pem = crypto_key_pem(key, e);
 	if (!key_pem)
 		goto out;
-	old_issuer = renewal ? live_issuer(eng, name) : NULL;
+	old_chain = renewal ? live_chain(eng, name) : NULL;
 	files = (struct lineage_files){.privkey = key_pem,
 	                               .cert = is.cert_pem,
 	                               .chain = is.chain_pem,
@@ -240,9 +234,8 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	fprintf(eng->out, "Key is saved at:         %s\n", p);
 	print_expiry(eng, sk_X509_value(is.chain, 0));
 	log_msg(&eng->log, LOG_DEBUG, "%s is now version %d", name, version);
-	new_issuer = live_issuer(eng, name);
 	if (run_deploys(eng, s, &rt, name, renewal,
-	                old_issuer && new_issuer && strcmp(old_issuer, new_issuer) != 0, e) < 0)
+	                old_chain && strcmp(old_chain, is.chain_pem) != 0, e) < 0)
 		goto out;
 	if (s->deploy_hook &&
 	    hook_run_deploy(s->deploy_hook, live, (const char *const *)s->domains, s->n_domains,
@@ -250,8 +243,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 		goto out;
 	ret = 0;
 out:
-	free(old_issuer);
-	free(new_issuer);
+	free(old_chain);
 	if (key_pem) {
 		OPENSSL_cleanse(key_pem, strlen(key_pem));
 		free(key_pem);

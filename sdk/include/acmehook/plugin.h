@@ -208,7 +208,7 @@ struct ah_certificate {
 	const char *fullchain_path;
 	const char *key_path;
 	int renewed;                   /* 0: first issuance, 1: renewal */
-	int issuer_changed;            /* the issuer differs from the previous version */
+	int issuer_changed;            /* the chain differs from the previous version's */
 };
 
 /* The descriptor a plugin exports. Constant; the host copies its strings. */
