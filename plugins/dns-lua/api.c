@@ -556,14 +556,14 @@ static int l_unavailable_index(lua_State *L)
 	                          : "see docs/lua-api.md");
 }
 
-static void stub_function(lua_State *L, const char *name)
+static void deny_function(lua_State *L, const char *name)
 {
 	lua_pushstring(L, name);
 	lua_pushcclosure(L, l_unavailable, 1);
 	lua_setglobal(L, name);
 }
 
-static void stub_library(lua_State *L, const char *name)
+static void deny_library(lua_State *L, const char *name)
 {
 	lua_newtable(L);
 	lua_newtable(L);
@@ -650,14 +650,14 @@ int dl_open_api(lua_State *L)
 	wrap_global(L, "xpcall", l_pcall_guard);
 	lua_pushcfunction(L, l_print);
 	lua_setglobal(L, "print");
-	stub_function(L, "dofile");
-	stub_function(L, "loadfile");
-	stub_function(L, "require");
-	stub_library(L, "os");
-	stub_library(L, "io");
-	stub_library(L, "package");
-	stub_library(L, "debug");
-	stub_library(L, "coroutine");
+	deny_function(L, "dofile");
+	deny_function(L, "loadfile");
+	deny_function(L, "require");
+	deny_library(L, "os");
+	deny_library(L, "io");
+	deny_library(L, "package");
+	deny_library(L, "debug");
+	deny_library(L, "coroutine");
 
 	luaL_newlib(L, fns);
 	acme = lua_gettop(L);
