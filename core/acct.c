@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -148,6 +150,22 @@ oom:
 out:
 	cJSON_Delete(o);
 	return text;
+}
+
+int acct_forget(struct acme *a, const struct store *s, struct error *e)
+{
+	char dir[PATH_MAX], regr[PATH_MAX + 32], aside[PATH_MAX + 48];
+
+	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
+		return -1;
+	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
+	snprintf(aside, sizeof(aside), "%s/regr.json.forgotten", dir);
+	if (rename(regr, aside) < 0)
+		return err_set(e, EXIT_OP, "cannot set aside %s: %s", regr, strerror(errno));
+	free(a->kid);
+	a->kid = NULL;
+	a->key = NULL;
+	return 0;
 }
 
 int acct_load(struct acme *a, const struct store *s, EVP_PKEY **key_out, struct error *e)

@@ -66,9 +66,34 @@ static int open_account(struct engine *eng, const struct settings *s, struct acm
 		.key_type = s->account_key_type,
 	};
 
-	if (acme_open(a, &eng->http, &eng->log, server_url(s), e) < 0)
+	if (!a->dir && acme_open(a, &eng->http, &eng->log, server_url(s), e) < 0)
 		return -1;
 	return acct_ensure(a, &eng->store, &p, &eng->log, acct_key, e);
+}
+
+/* A CA that lost the account we stored (a CA migration, a reset test CA)
+ * answers accountDoesNotExist to everything: set the record aside and
+ * register the same key again, under the same conditions as a first
+ * registration (terms agreed, EAB when required). */
+static int reopen_account(struct engine *eng, const struct settings *s, struct acme *a,
+                          EVP_PKEY **acct_key, struct error *e)
+{
+	char was[1024];
+
+	snprintf(was, sizeof(was), "%s", e->msg);
+	err_clear(e);
+	log_msg(&eng->log, LOG_WARN, "the CA no longer knows account %s (%s); registering again",
+	        a->kid ? a->kid : "?", was);
+	if (acct_forget(a, &eng->store, e) < 0)
+		return -1;
+	EVP_PKEY_free(*acct_key);
+	*acct_key = NULL;
+	return open_account(eng, s, a, acct_key, e);
+}
+
+static bool account_forgotten(const struct error *e)
+{
+	return strstr(e->msg, "accountDoesNotExist") != NULL;
 }
 
 struct issued {
@@ -213,7 +238,9 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 		goto out;
 	fprintf(eng->out, "%s a certificate for %s\n", renewal ? "Renewing" : "Requesting",
 	        s->domains[0]);
-	if (run_order(eng, s, &a, &rt, csr, csr_len, key, &is, e) < 0)
+	if (run_order(eng, s, &a, &rt, csr, csr_len, key, &is, e) < 0 &&
+	    (!account_forgotten(e) || reopen_account(eng, s, &a, &acct_key, e) < 0 ||
+	     run_order(eng, s, &a, &rt, csr, csr_len, key, &is, e) < 0))
 		goto out;
 	key_pem = crypto_key_pem(key, e);
 	if (!key_pem)
@@ -437,7 +464,9 @@ static int certonly_csr(struct engine *eng, struct error *e)
 		        eng->base.csr);
 		goto out;
 	}
-	if (run_order(eng, &s, &a, &rt, der, der_len, csr_key, &is, e) < 0)
+	if (run_order(eng, &s, &a, &rt, der, der_len, csr_key, &is, e) < 0 &&
+	    (!account_forgotten(e) || reopen_account(eng, &s, &a, &acct_key, e) < 0 ||
+	     run_order(eng, &s, &a, &rt, der, der_len, csr_key, &is, e) < 0))
 		goto out;
 	if (write_out(s.cert_path, "cert", is.cert_pem, used, sizeof(used), e) < 0)
 		goto out;
