@@ -168,6 +168,23 @@ int acct_forget(struct acme *a, const struct store *s, struct error *e)
 	return 0;
 }
 
+/* certbot asks on the terminal when --agree-tos is missing and -n is not
+ * given; so do we. Anything but y/yes is a no. */
+static bool ask_terms(const struct acme *a)
+{
+	char line[16] = "";
+	const char *tos = acme_terms(a);
+
+	fprintf(stderr, "Please read the terms of service of %s%s%s\n"
+	                "Do you agree? (Y)es/(N)o: ",
+	        a->dir_url, tos ? " at " : "", tos ? tos : "");
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}
+
 int acct_load(struct acme *a, const struct store *s, EVP_PKEY **key_out, struct error *e)
 {
 	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
@@ -245,7 +262,7 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 		        a->dir_url);
 		goto out;
 	}
-	if (!p->agree_tos) {
+	if (!p->agree_tos && !(p->interactive && ask_terms(a))) {
 		err_set(e, EXIT_USAGE,
 		        "registering with %s needs your agreement to its terms of service%s%s: "
 		        "add --agree-tos",
@@ -262,7 +279,13 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 		if (!key)
 			goto out;
 	}
-	payload = account_payload(a, key, p, false, e);
+	{
+		/* Reaching here means the terms were agreed, by flag or at the
+		 * prompt. */
+		struct acct_params agreed = *p;
+		agreed.agree_tos = 1;
+		payload = account_payload(a, key, &agreed, false, e);
+	}
 	if (!payload)
 		goto out;
 	if (acme_post_jwk(a, key, "registering the account", acme_resource(a, "newAccount"),

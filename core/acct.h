@@ -23,6 +23,7 @@ struct acct_params {
 	size_t eab_key_len;
 	const char *eab_alg;          /* HS256, HS384, HS512 */
 	const char *key_type;         /* new accounts: ec256, ec384, rsa2048, rsa3072, rsa4096 */
+	int interactive;              /* may ask on the terminal (no -n, stdin a tty) */
 };
 
 /* The directory holding the account of the server at DIR_URL:

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
@@ -64,6 +65,7 @@ static int open_account(struct engine *eng, const struct settings *s, struct acm
 		.eab_key_len = eng->eab_key_len,
 		.eab_alg = s->eab_hmac_alg,
 		.key_type = s->account_key_type,
+		.interactive = !s->non_interactive && isatty(STDIN_FILENO),
 	};
 
 	if (!a->dir && acme_open(a, &eng->http, &eng->log, server_url(s), e) < 0)
