@@ -75,15 +75,16 @@ static int write_regr(const char *path, const char *kid, const char *email, stru
 	int ret = -1;
 
 	if (!o || !cJSON_AddStringToObject(o, "uri", kid) ||
-	    (email && !cJSON_AddStringToObject(o, "email", email)))
-		goto oom;
+	    (email && !cJSON_AddStringToObject(o, "email", email))) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
 	text = cJSON_Print(o);
-	if (!text)
-		goto oom;
+	if (!text) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
 	ret = store_write_atomic(path, text, strlen(text), 0600, e);
-	goto out;
-oom:
-	err_set(e, EXIT_OP, "out of memory");
 out:
 	free(text);
 	cJSON_Delete(o);
@@ -118,20 +119,28 @@ static char *account_payload(struct acme *a, EVP_PKEY *key, const struct acct_pa
 	cJSON *o = cJSON_CreateObject(), *contact, *eab;
 	char *text = NULL;
 
-	if (!o)
-		goto oom;
+	if (!o) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
 	if (only_existing) {
-		if (!cJSON_AddTrueToObject(o, "onlyReturnExisting"))
-			goto oom;
+		if (!cJSON_AddTrueToObject(o, "onlyReturnExisting")) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 	} else {
-		if (!cJSON_AddBoolToObject(o, "termsOfServiceAgreed", p->agree_tos != 0))
-			goto oom;
+		if (!cJSON_AddBoolToObject(o, "termsOfServiceAgreed", p->agree_tos != 0)) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 		if (p->email) {
 			char mail[512];
 			snprintf(mail, sizeof(mail), "mailto:%s", p->email);
 			contact = cJSON_AddArrayToObject(o, "contact");
-			if (!contact || !cJSON_AddItemToArray(contact, cJSON_CreateString(mail)))
-				goto oom;
+			if (!contact || !cJSON_AddItemToArray(contact, cJSON_CreateString(mail))) {
+				err_set(e, EXIT_OP, "out of memory");
+				goto out;
+			}
 		}
 		if (p->eab_kid) {
 			eab = jws_eab(p->eab_kid, p->eab_key, p->eab_key_len, p->eab_alg, key,
@@ -142,11 +151,10 @@ static char *account_payload(struct acme *a, EVP_PKEY *key, const struct acct_pa
 		}
 	}
 	text = cJSON_PrintUnformatted(o);
-	if (!text)
-		goto oom;
-	goto out;
-oom:
-	err_set(e, EXIT_OP, "out of memory");
+	if (!text) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
 out:
 	cJSON_Delete(o);
 	return text;
@@ -212,49 +220,46 @@ int acct_load(struct acme *a, const struct store *s, EVP_PKEY **key_out, struct 
 	return 0;
 }
 
-int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
-                struct log *log, EVP_PKEY **key_out, struct error *e)
+/* The key survived but the account record did not: ask the CA for the
+ * account of KEY (onlyReturnExisting). *URL stays NULL when it has none. */
+static int lookup_by_key(struct acme *a, EVP_PKEY *key, const struct acct_params *p,
+                         struct log *log, char **url, struct error *e)
 {
-	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
-	EVP_PKEY *key = NULL;
-	char *payload = NULL, *pem = NULL;
 	struct acme_reply r = {0};
-	bool key_on_disk;
+	char *payload = account_payload(a, key, p, true, e);
 	int ret = -1;
 
-	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
-		return -1;
-	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
-	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
-	key_on_disk = store_exists(keyp);
-	if (key_on_disk && store_exists(regr))
-		return acct_load(a, s, key_out, e);
-
-	if (key_on_disk) {
-		key = crypto_key_load(keyp, e);
-		if (!key)
+	if (!payload)
+		goto out;
+	if (acme_post_jwk(a, key, "looking up the account by its key",
+	                  acme_resource(a, "newAccount"), payload, &r, e) < 0) {
+		if (!strstr(e->msg, "accountDoesNotExist"))
 			goto out;
-		/* The key survived but the account record did not: ask the CA. */
-		payload = account_payload(a, key, p, true, e);
-		if (!payload)
-			goto out;
-		if (acme_post_jwk(a, key, "looking up the account by its key",
-		                  acme_resource(a, "newAccount"), payload, &r, e) == 0 &&
-		    r.location) {
-			log_msg(log, LOG_INFO, "Found the existing account %s", r.location);
-			goto registered;
-		}
-		if (!err_isset(e) || strstr(e->msg, "accountDoesNotExist")) {
-			err_clear(e);
-		} else {
+		err_clear(e);
+	} else if (r.location && strncmp(r.location, "https://", 8) == 0) {
+		log_msg(log, LOG_INFO, "Found the existing account %s", r.location);
+		if (!(*url = strdup(r.location))) {
+			err_set(e, EXIT_OP, "out of memory");
 			goto out;
 		}
-		acme_reply_free(&r);
-		free(payload);
-		payload = NULL;
 	}
+	ret = 0;
+out:
+	acme_reply_free(&r);
+	free(payload);
+	return ret;
+}
 
-	/* A new account: everything the CA needs is checked before any POST. */
+/* Register a new account with *KEY (made first when NULL). Everything the
+ * CA needs is checked before any POST. *URL is the account's URL. */
+static int register_new(struct acme *a, EVP_PKEY **key, const struct acct_params *p,
+                        struct log *log, char **url, struct error *e)
+{
+	struct acme_reply r = {0};
+	struct acct_params agreed = *p;
+	char *payload = NULL;
+	int ret = -1;
+
 	if (acme_eab_required(a) && !p->eab_kid) {
 		err_set(e, EXIT_USAGE,
 		        "the CA at %s requires External Account Binding: add --eab-kid KID and "
@@ -269,34 +274,59 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 		        a->dir_url, acme_terms(a) ? " at " : "", acme_terms(a) ? acme_terms(a) : "");
 		goto out;
 	}
-	if (!key) {
+	agreed.agree_tos = 1; /* by flag or at the prompt */
+	if (!*key) {
 		const char *t = p->key_type ? p->key_type : "ec256";
 		if (strncasecmp(t, "rsa", 3) == 0)
-			key = crypto_keygen("rsa", NULL, atoi(t + 3), e);
+			*key = crypto_keygen("rsa", NULL, atoi(t + 3), e);
 		else
-			key = crypto_keygen("ecdsa", strcasecmp(t, "ec384") == 0 ? "secp384r1" : "secp256r1",
-			                    0, e);
-		if (!key)
+			*key = crypto_keygen("ecdsa",
+			                     strcasecmp(t, "ec384") == 0 ? "secp384r1" : "secp256r1", 0, e);
+		if (!*key)
 			goto out;
 	}
-	{
-		/* Reaching here means the terms were agreed, by flag or at the
-		 * prompt. */
-		struct acct_params agreed = *p;
-		agreed.agree_tos = 1;
-		payload = account_payload(a, key, &agreed, false, e);
-	}
-	if (!payload)
-		goto out;
-	if (acme_post_jwk(a, key, "registering the account", acme_resource(a, "newAccount"),
-	                  payload, &r, e) < 0)
+	payload = account_payload(a, *key, &agreed, false, e);
+	if (!payload || acme_post_jwk(a, *key, "registering the account",
+	                              acme_resource(a, "newAccount"), payload, &r, e) < 0)
 		goto out;
 	if (!r.location || strncmp(r.location, "https://", 8) != 0) {
 		err_set(e, EXIT_OP, "the CA accepted the account but sent no https Location header");
 		goto out;
 	}
 	log_msg(log, LOG_INFO, "Registered account %s", r.location);
-registered:
+	if (!(*url = strdup(r.location))) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	acme_reply_free(&r);
+	free(payload);
+	return ret;
+}
+
+int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
+                struct log *log, EVP_PKEY **key_out, struct error *e)
+{
+	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
+	EVP_PKEY *key = NULL;
+	char *url = NULL, *pem = NULL;
+	bool key_on_disk;
+	int ret = -1;
+
+	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
+		return -1;
+	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
+	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
+	key_on_disk = store_exists(keyp);
+	if (key_on_disk && store_exists(regr))
+		return acct_load(a, s, key_out, e);
+	if (key_on_disk && (!(key = crypto_key_load(keyp, e)) ||
+	                    lookup_by_key(a, key, p, log, &url, e) < 0))
+		goto out;
+	if (!url && register_new(a, &key, p, log, &url, e) < 0)
+		goto out;
+	/* Nothing is written unless the CA accepted the account. */
 	if (store_mkdirs(dir, 0700, e) < 0)
 		goto out;
 	if (!key_on_disk) {
@@ -304,13 +334,10 @@ registered:
 		if (!pem || store_write_atomic(keyp, pem, strlen(pem), 0600, e) < 0)
 			goto out;
 	}
-	if (write_regr(regr, r.location, p->email, e) < 0)
+	if (write_regr(regr, url, p->email, e) < 0)
 		goto out;
-	a->kid = strdup(r.location);
-	if (!a->kid) {
-		err_set(e, EXIT_OP, "out of memory");
-		goto out;
-	}
+	a->kid = url;
+	url = NULL;
 	a->key = key;
 	*key_out = key;
 	key = NULL;
@@ -320,8 +347,7 @@ out:
 		OPENSSL_cleanse(pem, strlen(pem));
 		free(pem);
 	}
-	free(payload);
-	acme_reply_free(&r);
+	free(url);
 	EVP_PKEY_free(key);
 	return ret;
 }

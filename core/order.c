@@ -125,8 +125,10 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct order_nam
 		goto out;
 	}
 	z->wildcard = cJSON_IsTrue(cJSON_GetObjectItem(r.json, "wildcard"));
-	if (!(z->identifier = strdup(value)))
-		goto oom;
+	if (!(z->identifier = strdup(value))) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
 	z->on = find_name(names, n, value, z->wildcard);
 	if (!z->on) {
 		err_set(e, EXIT_OP, "the CA sent an authorization for %s%s, which was not ordered",
@@ -158,8 +160,10 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct order_nam
 			        value);
 			goto out;
 		}
-		if (!(z->chall_url = strdup(url)) || !(z->token = strdup(token)))
-			goto oom;
+		if (!(z->chall_url = strdup(url)) || !(z->token = strdup(token))) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 		break;
 	}
 	if (!z->chall_url) {
@@ -169,21 +173,22 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct order_nam
 	{
 		size_t len = strlen(z->token) + 1 + strlen(thumb) + 1;
 		z->key_auth = malloc(len);
-		if (!z->key_auth)
-			goto oom;
+		if (!z->key_auth) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 		snprintf(z->key_auth, len, "%s.%s", z->token, thumb);
 	}
 	if (strcmp(z->on->challenge, "dns-01") == 0) {
 		unsigned char md[32];
 		unsigned int mdlen = 0;
 		if (!EVP_Digest(z->key_auth, strlen(z->key_auth), md, &mdlen, EVP_sha256(), NULL) ||
-		    !(z->txt = b64url_encode(md, mdlen)))
-			goto oom;
+		    !(z->txt = b64url_encode(md, mdlen))) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 	}
 	ret = 0;
-	goto out;
-oom:
-	err_set(e, EXIT_OP, "out of memory");
 out:
 	acme_reply_free(&r);
 	return ret;
@@ -459,8 +464,10 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 		err_set(e, EXIT_OP, "the CA's order has no Location or finalize URL");
 		goto out;
 	}
-	if (!(order_url = strdup(r.location)) || !(finalize = strdup(json_str(r.json, "finalize"))))
-		goto oom;
+	if (!(order_url = strdup(r.location)) || !(finalize = strdup(json_str(r.json, "finalize")))) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
 	log_msg(log, LOG_DEBUG, "Order %s", order_url);
 	auths = cJSON_GetObjectItem(r.json, "authorizations");
 	if (!cJSON_IsArray(auths) || cJSON_GetArraySize(auths) < 1 ||
@@ -470,8 +477,10 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 		goto out;
 	}
 	zs = calloc((size_t)cJSON_GetArraySize(auths), sizeof(*zs));
-	if (!zs)
-		goto oom;
+	if (!zs) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
 
 	fatal_signals(&sigs);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
@@ -482,8 +491,10 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 			err_set(e, EXIT_OP, "the order lists a malformed authorization URL");
 			goto out;
 		}
-		if (!(z->url = strdup(au->valuestring)))
-			goto oom;
+		if (!(z->url = strdup(au->valuestring))) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 		nz++;
 		if (authz_prepare(a, z, names, n, thumb, e) < 0)
 			goto out;
@@ -510,12 +521,15 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 		if (!(csr64 = b64url_encode(csr_der, csr_len)) || !o ||
 		    !cJSON_AddStringToObject(o, "csr", csr64)) {
 			cJSON_Delete(o);
-			goto oom;
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
 		}
 		body = cJSON_PrintUnformatted(o);
 		cJSON_Delete(o);
-		if (!body)
-			goto oom;
+		if (!body) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 		if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0) {
 			free(body);
 			goto out;
@@ -538,9 +552,6 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	*out = res;
 	memset(&res, 0, sizeof(res));
 	ret = 0;
-	goto out;
-oom:
-	err_set(e, EXIT_OP, "out of memory");
 out:
 	for (size_t i = 0; zs && i < nz; i++)
 		authz_free(&zs[i]);

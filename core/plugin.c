@@ -342,12 +342,16 @@ static int list_dir(const char *dir, char ***names, size_t *count, struct error 
 		if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".so"))
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv)
-			goto oom;
+		if (!nv) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 		v = nv;
 		v[n] = strdup(de->d_name);
-		if (!v[n])
-			goto oom;
+		if (!v[n]) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
 		n++;
 	}
 	if (errno) {
@@ -362,9 +366,6 @@ static int list_dir(const char *dir, char ***names, size_t *count, struct error 
 	v = NULL;
 	n = 0;
 	ret = 0;
-	goto out;
-oom:
-	err_set(e, EXIT_OP, "out of memory");
 out:
 	free_strv(v, n);
 	closedir(dp);
@@ -691,21 +692,22 @@ static int host_http_request(void *ctx, const struct ah_http_request *req,
 		goto out;
 	}
 	out = calloc(1, sizeof(*out));
-	if (!out)
-		goto oom;
+	if (!out) {
+		host_set_error(pi, "http_request: out of memory");
+		goto out;
+	}
 	out->struct_size = sizeof(*out);
 	out->status = hr.status;
 	out->body_len = hr.body.len;
 	out->headers = buf_steal(&hr.headers);
 	out->body = buf_steal(&hr.body);
-	if (!out->headers || !out->body)
-		goto oom;
+	if (!out->headers || !out->body) {
+		host_set_error(pi, "http_request: out of memory");
+		goto out;
+	}
 	*resp = out;
 	out = NULL;
 	ret = AH_OK;
-	goto out;
-oom:
-	host_set_error(pi, "http_request: out of memory");
 out:
 	if (out) {
 		free(out->headers);
@@ -780,14 +782,18 @@ static int host_dns_query(void *ctx, const struct ah_dns_query *q, struct ah_dns
 	}
 	pi->svc.dns->timeout_seconds = saved;
 	out = calloc(1, sizeof(*out));
-	if (!out)
-		goto oom;
+	if (!out) {
+		host_set_error(pi, "dns_query: out of memory");
+		goto out;
+	}
 	out->struct_size = sizeof(*out);
 	out->rcode = a.rcode;
 	out->values = calloc(a.n + 1, sizeof(char *));
 	out->owners = calloc(a.n + 1, sizeof(char *));
-	if (!out->values || !out->owners)
-		goto oom;
+	if (!out->values || !out->owners) {
+		host_set_error(pi, "dns_query: out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < a.n; i++) {
 		out->values[i] = a.values[i];
 		out->owners[i] = a.owners[i];
@@ -797,9 +803,6 @@ static int host_dns_query(void *ctx, const struct ah_dns_query *q, struct ah_dns
 	*ans = out;
 	out = NULL;
 	ret = AH_OK;
-	goto out;
-oom:
-	host_set_error(pi, "dns_query: out of memory");
 out:
 	host_dns_answer_free(pi, out);
 	dns_answer_free(&a);
@@ -953,8 +956,10 @@ struct plugin_instance *plugin_instance_new(const struct plugin_registry *r, con
 		goto fail;
 	}
 	pi = calloc(1, sizeof(*pi));
-	if (!pi)
-		goto oom;
+	if (!pi) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto fail;
+	}
 	pi->mod = m;
 	if (svc)
 		pi->svc = *svc;
@@ -966,8 +971,10 @@ struct plugin_instance *plugin_instance_new(const struct plugin_registry *r, con
 	} else {
 		pi->label = strdup(m->name);
 	}
-	if (!pi->label)
-		goto oom;
+	if (!pi->label) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto fail;
+	}
 	if (copy_pairs(opts, &pi->opts, &pi->nopts, "option", pi->label, e) < 0)
 		goto fail;
 	if (copy_pairs(secrets, &pi->secrets, &pi->nsecrets, "secret", pi->label, e) < 0)
@@ -977,8 +984,10 @@ struct plugin_instance *plugin_instance_new(const struct plugin_registry *r, con
 	 * keep readable: only values of secret-looking keys are masked. */
 	for (size_t i = 0; pi->svc.log && i < pi->nsecrets; i++)
 		if (log_secret_key(pi->secrets[2 * i]) &&
-		    log_add_secret(pi->svc.log, pi->secrets[2 * i + 1]) < 0)
-			goto oom;
+		    log_add_secret(pi->svc.log, pi->secrets[2 * i + 1]) < 0) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto fail;
+		}
 
 	pi->host.struct_size = sizeof(pi->host);
 	pi->host.abi_major = AH_ABI_MAJOR;
@@ -1009,8 +1018,6 @@ struct plugin_instance *plugin_instance_new(const struct plugin_registry *r, con
 	}
 	pi->inited = true;
 	return pi;
-oom:
-	err_set(e, EXIT_OP, "out of memory");
 fail:
 	plugin_instance_free(pi);
 	return NULL;

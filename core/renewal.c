@@ -154,22 +154,51 @@ int renewal_load(const struct store *st, const char *name, struct settings *s,
 	return 0;
 }
 
-static int kv(struct buf *b, const char *k, const char *v)
+/* Append "K = V" (nothing when V is NULL). Values are single lines: a line
+ * break would start a new setting, so it is refused, naming K. */
+static int kv(struct buf *b, const char *k, const char *v, struct error *e)
 {
 	if (!v)
 		return 0;
-	/* Values are single lines; a newline would start a new setting. */
 	if (strchr(v, '\n') || strchr(v, '\r'))
-		return -1;
-	return buf_printf(b, "%s = %s\n", k, v);
+		return err_set(e, EXIT_USAGE, "cannot record %s in the renewal file: its value has a "
+		                              "line break",
+		               k);
+	if (buf_printf(b, "%s = %s\n", k, v) < 0)
+		return err_set(e, EXIT_OP, "out of memory");
+	return 0;
+}
+
+static int put(struct buf *b, const char *text, struct error *e)
+{
+	return buf_puts(b, text) < 0 ? err_set(e, EXIT_OP, "out of memory") : 0;
+}
+
+/* Append "KEY = N" for a number. */
+static int kn(struct buf *b, const char *k, long n, struct error *e)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%ld", n);
+	return kv(b, k, num, e);
+}
+
+/* Append "KEY = ROUTE" with the route in its one-line form. */
+static int kr(struct buf *b, const char *k, const struct route *r, struct error *e)
+{
+	char *text = route_format(r);
+	int rc = text ? kv(b, k, text, e) : err_set(e, EXIT_OP, "out of memory");
+
+	free(text);
+	return rc;
 }
 
 int renewal_save(const struct store *st, const char *name, const struct settings *s,
                  const char *server_url, struct error *e)
 {
-	char path[PATH_MAX], dir[PATH_MAX], p[PATH_MAX], num[16];
+	char path[PATH_MAX], dir[PATH_MAX], p[PATH_MAX];
 	static const char *const kinds[] = {"cert", "privkey", "chain", "fullchain"};
-	struct buf b = {0};
+	struct buf b = {0}, res = {0};
 	int ret = -1;
 
 	snprintf(dir, sizeof(dir), "%s/renewal", st->config_dir);
@@ -177,75 +206,51 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 		return -1;
 	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
 		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
-	if (buf_printf(&b, "# Renewal settings for %s, written by acmehook; `acmehook renew` "
-	                   "reads them.\nversion = %s\n",
-	               name, ACMEHOOK_VERSION) < 0)
-		goto oom;
 	snprintf(p, sizeof(p), "%s/archive/%s", st->config_dir, name);
-	if (kv(&b, "archive_dir", p) < 0)
-		goto bad;
+	if (put(&b, "# Renewal settings, written by acmehook; `acmehook renew` reads them.\n", e) < 0 ||
+	    kv(&b, "version", ACMEHOOK_VERSION, e) < 0 || kv(&b, "archive_dir", p, e) < 0)
+		goto out;
 	for (size_t i = 0; i < 4; i++) {
 		store_live_path(st, name, kinds[i], p, sizeof(p));
-		if (kv(&b, kinds[i], p) < 0)
-			goto bad;
+		if (kv(&b, kinds[i], p, e) < 0)
+			goto out;
 	}
-	if (buf_puts(&b, "\n[renewalparams]\n") < 0)
-		goto oom;
-	snprintf(num, sizeof(num), "%d", s->rsa_key_size);
-	if (kv(&b, "server", server_url) < 0 || kv(&b, "key_type", s->key_type) < 0 ||
-	    (strcmp(s->key_type, "rsa") == 0 ? kv(&b, "rsa_key_size", num)
-	                                     : kv(&b, "elliptic_curve", s->elliptic_curve)) < 0 ||
-	    kv(&b, "preferred_chain", s->preferred_chain) < 0 ||
-	    kv(&b, "deploy_hook", s->deploy_hook) < 0 || kv(&b, "email", s->email) < 0)
-		goto bad;
-	if (s->dns_resolvers) {
-		struct buf r = {0};
-		int rc = 0;
-		for (size_t i = 0; s->dns_resolvers[i] && rc == 0; i++)
-			rc = buf_printf(&r, "%s%s", i ? ", " : "", s->dns_resolvers[i]);
-		rc = rc == 0 ? kv(&b, "dns_resolver", r.data) : -1;
-		buf_free(&r);
-		if (rc < 0)
-			goto bad;
-	}
-	if (strcmp(s->dns_propagation, "authoritative") != 0 &&
-	    kv(&b, "dns_propagation", s->dns_propagation) < 0)
-		goto bad;
-	if (s->dns_nameserver_port != 53 &&
-	    buf_printf(&b, "dns_nameserver_port = %d\n", s->dns_nameserver_port) < 0)
-		goto oom;
-	if (buf_printf(&b, "dns_propagation_timeout = %d\n", s->dns_propagation_timeout) < 0 ||
+	for (size_t i = 0; s->dns_resolvers && s->dns_resolvers[i]; i++)
+		if (buf_printf(&res, "%s%s", i ? ", " : "", s->dns_resolvers[i]) < 0) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+	if (put(&b, "\n[renewalparams]\n", e) < 0 || kv(&b, "server", server_url, e) < 0 ||
+	    kv(&b, "key_type", s->key_type, e) < 0 ||
+	    (strcmp(s->key_type, "rsa") == 0 ? kn(&b, "rsa_key_size", s->rsa_key_size, e)
+	                                     : kv(&b, "elliptic_curve", s->elliptic_curve, e)) < 0 ||
+	    kv(&b, "preferred_chain", s->preferred_chain, e) < 0 ||
+	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 || kv(&b, "email", s->email, e) < 0 ||
+	    kv(&b, "dns_resolver", res.data, e) < 0 ||
+	    (strcmp(s->dns_propagation, "authoritative") != 0 &&
+	     kv(&b, "dns_propagation", s->dns_propagation, e) < 0) ||
+	    (s->dns_nameserver_port != 53 &&
+	     kn(&b, "dns_nameserver_port", s->dns_nameserver_port, e) < 0) ||
+	    kn(&b, "dns_propagation_timeout", s->dns_propagation_timeout, e) < 0 ||
 	    (s->dns_propagation_seconds >= 0 &&
-	     buf_printf(&b, "dns_propagation_seconds = %d\n", s->dns_propagation_seconds) < 0))
-		goto oom;
-	if (buf_puts(&b, "\n[[routes]]\n") < 0)
-		goto oom;
-	for (size_t i = 0; i < s->n_domains; i++) {
-		char *r = route_format(&s->routes[i]);
-		int rc = r ? kv(&b, s->domains[i], r) : -1;
-		free(r);
-		if (rc < 0)
-			goto bad;
-	}
-	if (s->n_deploys && buf_puts(&b, "\n[[deploy]]\n") < 0)
-		goto oom;
+	     kn(&b, "dns_propagation_seconds", s->dns_propagation_seconds, e) < 0))
+		goto out;
+	if (put(&b, "\n[[routes]]\n", e) < 0)
+		goto out;
+	for (size_t i = 0; i < s->n_domains; i++)
+		if (kr(&b, s->domains[i], &s->routes[i], e) < 0)
+			goto out;
+	if (s->n_deploys && put(&b, "\n[[deploy]]\n", e) < 0)
+		goto out;
 	for (size_t i = 0; i < s->n_deploys; i++) {
-		char *r = route_format(&s->deploys[i]), idx[16];
-		int rc;
+		char idx[16];
 		snprintf(idx, sizeof(idx), "%zu", i + 1);
-		rc = r ? kv(&b, idx, r) : -1;
-		free(r);
-		if (rc < 0)
-			goto bad;
+		if (kr(&b, idx, &s->deploys[i], e) < 0)
+			goto out;
 	}
 	ret = store_write_atomic(path, b.data, b.len, 0644, e);
-	goto out;
-bad:
-	err_set(e, EXIT_USAGE, "cannot record the settings of %s: a value has a line break", name);
-	goto out;
-oom:
-	err_set(e, EXIT_OP, "out of memory");
 out:
+	buf_free(&res);
 	buf_free(&b);
 	return ret;
 }

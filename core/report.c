@@ -1,5 +1,6 @@
 /* certificates and plugins: what is stored and what is loaded. */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,14 +23,15 @@ static cJSON *lineage_json(struct engine *eng, const char *name, struct error *e
 	cJSON *o = cJSON_CreateObject(), *names;
 	char *kd = NULL, date[32];
 	static const char *const kinds[] = {"cert", "chain", "fullchain", "privkey"};
+	bool ok = false;
 
 	if (!o)
-		goto fail;
+		goto out;
 	cJSON_AddStringToObject(o, "name", name);
 	store_live_path(&eng->store, name, "cert", p, sizeof(p));
 	c = crypto_cert_load(p, e);
 	if (!c || crypto_cert_info(c, &ci, e) < 0)
-		goto fail;
+		goto out;
 	names = cJSON_AddArrayToObject(o, "domains");
 	for (size_t i = 0; ci.names && ci.names[i]; i++)
 		cJSON_AddItemToArray(names, cJSON_CreateString(ci.names[i]));
@@ -48,11 +50,12 @@ static cJSON *lineage_json(struct engine *eng, const char *name, struct error *e
 		store_live_path(&eng->store, name, kinds[i], p, sizeof(p));
 		cJSON_AddStringToObject(o, field, p);
 	}
-	goto out;
-fail:
-	cJSON_Delete(o);
-	o = NULL;
+	ok = true;
 out:
+	if (!ok) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
 	free(kd);
 	EVP_PKEY_free(k);
 	X509_free(c);

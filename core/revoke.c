@@ -49,17 +49,41 @@ static char *revoke_payload(X509 *cert, int code)
 	return text;
 }
 
+/* Revoke signed with the certificate's own key (RFC 8555 §7.6), which
+ * must be the key of CERT. */
+static int revoke_by_key(struct acme *a, X509 *cert, const char *cert_path,
+                         const char *key_path, const char *payload, struct error *e)
+{
+	struct acme_reply r = {0};
+	EVP_PKEY *key = crypto_key_load(key_path, e);
+	int ret = -1;
+
+	if (!key)
+		goto out;
+	if (!crypto_pubkey_equal(key, X509_get0_pubkey(cert))) {
+		err_set(e, EXIT_USAGE, "%s is not the key of %s", key_path, cert_path);
+		goto out;
+	}
+	ret = acme_post_jwk(a, key, "revoking the certificate with its key",
+	                    acme_resource(a, "revokeCert"), payload, &r, e);
+out:
+	acme_reply_free(&r);
+	EVP_PKEY_free(key);
+	return ret;
+}
+
 int cmd_revoke(struct engine *eng, struct error *e)
 {
 	struct settings s;
 	struct acme a = {0};
 	struct acme_reply r = {0};
 	struct cert_info ci = {0};
-	EVP_PKEY *acct_key = NULL, *cert_key = NULL;
+	EVP_PKEY *acct_key = NULL;
 	X509 *cert = NULL;
 	char cert_path[PATH_MAX], key_path[PATH_MAX] = "", *payload = NULL;
 	const char *name = eng->base.cert_name;
 	int code, ret = -1;
+	bool done = false;
 
 	settings_init(&s);
 	if (!name && !eng->base.cert_path) {
@@ -94,32 +118,23 @@ int cmd_revoke(struct engine *eng, struct error *e)
 	if (acct_load(&a, &eng->store, &acct_key, e) == 0) {
 		if (acme_post(&a, "revoking the certificate", acme_resource(&a, "revokeCert"), payload,
 		              &r, e) == 0)
-			goto revoked;
+			done = true;
 		/* The account may not be the one that ordered it: fall back to
 		 * the certificate's key when we have it. */
-		if (!key_path[0] || !store_exists(key_path) || !strstr(e->msg, "unauthorized"))
+		else if (!key_path[0] || !store_exists(key_path) || !strstr(e->msg, "unauthorized"))
 			goto out;
-		log_msg(&eng->log, LOG_INFO, "%s; trying again signed with the certificate key",
-		        e->msg);
-		err_clear(e);
-	} else {
-		if (!key_path[0] || !store_exists(key_path)) {
-			err_prefix(e, "cannot revoke %s without the account or --key-path", cert_path);
-			goto out;
-		}
-		err_clear(e);
-	}
-	cert_key = crypto_key_load(key_path, e);
-	if (!cert_key)
-		goto out;
-	if (!crypto_pubkey_equal(cert_key, X509_get0_pubkey(cert))) {
-		err_set(e, EXIT_USAGE, "%s is not the key of %s", key_path, cert_path);
+		else
+			log_msg(&eng->log, LOG_INFO, "%s; trying again signed with the certificate key",
+			        e->msg);
+	} else if (!key_path[0] || !store_exists(key_path)) {
+		err_prefix(e, "cannot revoke %s without the account or --key-path", cert_path);
 		goto out;
 	}
-	if (acme_post_jwk(&a, cert_key, "revoking the certificate with its key",
-	                  acme_resource(&a, "revokeCert"), payload, &r, e) < 0)
-		goto out;
-revoked:
+	if (!done) {
+		err_clear(e);
+		if (revoke_by_key(&a, cert, cert_path, key_path, payload, e) < 0)
+			goto out;
+	}
 	fprintf(eng->out, "Revoked the certificate %s (serial %s, reason %s).\n", cert_path,
 	        ci.serial, s.reason ? s.reason : "unspecified");
 	ret = 0;
@@ -129,7 +144,6 @@ out:
 	crypto_cert_info_free(&ci);
 	X509_free(cert);
 	EVP_PKEY_free(acct_key);
-	EVP_PKEY_free(cert_key);
 	free(payload);
 	settings_free(&s);
 	return ret;

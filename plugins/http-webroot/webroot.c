@@ -347,14 +347,18 @@ static int webroot_cleanup(void *state, const struct ah_challenge *ch)
 		goto out;
 	}
 	wkfd = open_sub(w, rootfd, w->root, ".well-known", false, &unused);
-	if (wkfd == -2)
-		goto done;
+	if (wkfd == -2) { /* nothing there: nothing to remove */
+		ret = AH_OK;
+		goto out;
+	}
 	if (wkfd < 0)
 		goto out;
 	snprintf(shown, sizeof(shown), "%s/.well-known", w->root);
 	chfd = open_sub(w, wkfd, shown, "acme-challenge", false, &unused);
-	if (chfd == -2)
-		goto done;
+	if (chfd == -2) {
+		ret = AH_OK;
+		goto out;
+	}
 	if (chfd < 0)
 		goto out;
 	if (unlinkat(chfd, ch->token, 0) < 0 && errno != ENOENT) {
@@ -362,7 +366,6 @@ static int webroot_cleanup(void *state, const struct ah_challenge *ch)
 		     ch->token, strerror(errno));
 		goto out;
 	}
-done:
 	ret = AH_OK;
 out:
 	if (chfd >= 0)
