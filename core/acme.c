@@ -7,7 +7,11 @@
 #include "jws.h"
 #include "log.h"
 
-#define BAD_NONCE_RETRIES 10
+/* A CA may reject any nonce (Pebble's test mode rejects half of them at
+ * random); each retry carries the fresh nonce of the rejection, so a long
+ * run of rejections is vanishingly unlikely from an honest CA (2^-30 at
+ * 50 %), while the cap still ends a loop with a broken one. */
+#define BAD_NONCE_RETRIES 30
 
 void acme_reply_free(struct acme_reply *r)
 {
