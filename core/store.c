@@ -288,12 +288,30 @@ static int switch_link(const char *target, const char *link, struct error *e)
 	return 0;
 }
 
+/* Remove a version directory of links (live/.NAME-vN): its four links,
+ * then the directory. Errors are ignored: a leftover is harmless. */
+static void remove_link_dir(const char *dir)
+{
+	static const char *const kinds[] = {"privkey", "cert", "chain", "fullchain"};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s.pem", dir, kinds[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int store_lineage_save(const struct store *s, const char *name, const struct lineage_files *f,
                        int *version, struct error *e)
 {
 	static const char *const kinds[] = {"privkey", "cert", "chain", "fullchain"};
 	const char *data[] = {f->privkey, f->cert, f->chain, f->fullchain};
-	char archive[PATH_MAX], live[PATH_MAX], path[PATH_MAX], target[PATH_MAX];
+	char archive[PATH_MAX], live[PATH_MAX], path[PATH_MAX], target[PATH_MAX], vdir[PATH_MAX];
+	char vname[PATH_MAX], aside[PATH_MAX];
+	struct stat st;
+	struct dirent *de;
+	DIR *d = NULL;
 	int v;
 
 	if (!store_name_valid(name))
@@ -305,7 +323,7 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 	if (store_mkdirs(path, 0700, e) < 0 || store_mkdirs(archive, 0700, e) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/live", s->config_dir);
-	if (store_mkdirs(path, 0700, e) < 0 || store_mkdirs(live, 0700, e) < 0)
+	if (store_mkdirs(path, 0700, e) < 0)
 		return -1;
 	v = store_lineage_latest(s, name) + 1;
 	for (size_t i = 0; i < 4; i++) {
@@ -319,15 +337,64 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 			return -1;
 		}
 	}
-	/* Every file of version V is on disk; now switch the links, key first
-	 * so a reader never pairs a new certificate with the old key. */
+	/* The four live/ links of version V go into a directory of their own,
+	 * live/.NAME-vV, and live/NAME is a symlink to it: switching that one
+	 * link with rename() moves all four files at once, so a reader (or a
+	 * crash) never sees the new key with the old certificate. Paths such
+	 * as live/NAME/fullchain.pem work as in certbot's layout. */
+	snprintf(vname, sizeof(vname), ".%s-v%d", name, v);
+	snprintf(vdir, sizeof(vdir), "%s/live/%s", s->config_dir, vname);
+	remove_link_dir(vdir); /* left by a crash before the switch */
+	if (mkdir(vdir, 0700) < 0)
+		return err_set(e, EXIT_OP, "cannot create %s: %s", vdir, strerror(errno));
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(target, sizeof(target), "../../archive/%s/%s%d.pem", name, kinds[i], v);
-		snprintf(path, sizeof(path), "%s/%s.pem", live, kinds[i]);
-		if (switch_link(target, path, e) < 0)
+		snprintf(path, sizeof(path), "%s/%s.pem", vdir, kinds[i]);
+		if (symlink(target, path) < 0) {
+			err_set(e, EXIT_OP, "cannot create link %s: %s", path, strerror(errno));
+			remove_link_dir(vdir);
 			return -1;
+		}
 	}
+	snprintf(path, sizeof(path), "%s/.", vdir);
 	fsync_dir_of(path);
+	/* A lineage from before this layout (or from certbot) has a real
+	 * directory at live/NAME: set it aside once; rename() cannot replace a
+	 * directory with a link. */
+	if (lstat(live, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(aside, sizeof(aside), "%s/live/.%s-old", s->config_dir, name);
+		remove_link_dir(aside);
+		if (rename(live, aside) < 0) {
+			err_set(e, EXIT_OP, "cannot move %s aside: %s", live, strerror(errno));
+			remove_link_dir(vdir);
+			return -1;
+		}
+	}
+	if (switch_link(vname, live, e) < 0) {
+		remove_link_dir(vdir);
+		return -1;
+	}
+	fsync_dir_of(live);
+	/* The previous versions' link directories are no longer reachable. */
+	snprintf(path, sizeof(path), "%s/live", s->config_dir);
+	d = opendir(path);
+	while (d && (de = readdir(d)) != NULL) {
+		size_t n = strlen(name);
+		const char *rest = de->d_name + 1 + n;
+		/* Exactly ".NAME-vDIGITS" or ".NAME-old": lineage "a-v2" has
+		 * its own ".a-v2-v1", which must not match lineage "a". */
+		if (de->d_name[0] != '.' || strncmp(de->d_name + 1, name, n) != 0 ||
+		    strcmp(de->d_name, vname) == 0)
+			continue;
+		if ((strncmp(rest, "-v", 2) == 0 && rest[2] && strspn(rest + 2, "0123456789") ==
+		                                                    strlen(rest + 2)) ||
+		    strcmp(rest, "-old") == 0) {
+			snprintf(aside, sizeof(aside), "%s/%s", path, de->d_name);
+			remove_link_dir(aside);
+		}
+	}
+	if (d)
+		closedir(d);
 	*version = v;
 	return 0;
 }

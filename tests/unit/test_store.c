@@ -97,6 +97,40 @@ int main(void)
 	CHECK(count_entries(p) == 8);
 	snprintf(p, sizeof(p), "%s/live/example.com", dir);
 	CHECK(count_entries(p) == 4); /* no stray .new links */
+	/* live/NAME is one link to the version's link directory, switched
+	 * atomically; older link directories are gone. */
+	n = readlink(p, link, sizeof(link) - 1);
+	CHECK(n > 0);
+	if (n > 0) {
+		link[n] = '\0';
+		CHECK_STR(link, ".example.com-v2");
+	}
+	snprintf(p, sizeof(p), "%s/live", dir);
+	CHECK(count_entries(p) == 2);
+
+	/* A lineage whose name extends another's keeps its links when the
+	 * other is renewed. */
+	CHECK(store_lineage_save(&s, "example.com-v2", &f, &v, &e) == 0 && v == 1);
+	CHECK(store_lineage_save(&s, "example.com", &f, &v, &e) == 0 && v == 3);
+	store_live_path(&s, "example.com-v2", "cert", p, sizeof(p));
+	CHECK(store_read(p, 100, &data, &len, &e) == 0 && strcmp(data, "CERT2\n") == 0);
+	free(data);
+	data = NULL;
+	err_clear(&e);
+
+	/* A lineage whose live/NAME is a real directory (an older layout or
+	 * certbot's) moves to the link layout on its next version. */
+	snprintf(p, sizeof(p), "%s/live/legacy.example", dir);
+	CHECK(mkdir(p, 0700) == 0);
+	snprintf(p, sizeof(p), "%s/live/legacy.example/cert.pem", dir);
+	CHECK(symlink("../../archive/legacy.example/cert0.pem", p) == 0);
+	CHECK(store_lineage_save(&s, "legacy.example", &f, &v, &e) == 0 && v == 1);
+	store_live_path(&s, "legacy.example", "cert", p, sizeof(p));
+	CHECK(store_read(p, 100, &data, &len, &e) == 0 && strcmp(data, "CERT2\n") == 0);
+	free(data);
+	data = NULL;
+	snprintf(p, sizeof(p), "%s/live", dir);
+	CHECK(count_entries(p) == 6); /* three lineages, each a link and a link directory */
 
 	/* Locks: a second holder is refused with the lock's path. */
 	CHECK(store_lock(&s, "example.com", &fd, &e) == 0);
