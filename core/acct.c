@@ -220,6 +220,16 @@ int acct_load(struct acme *a, const struct store *s, EVP_PKEY **key_out, struct 
 	return 0;
 }
 
+/* Keep the account URL the CA gave, after saying which account it is. */
+static int take_url(struct log *log, const char *how, const char *location, char **url,
+                    struct error *e)
+{
+	log_msg(log, LOG_INFO, "%s account %s", how, location);
+	if (!(*url = strdup(location)))
+		return err_set(e, EXIT_OP, "out of memory");
+	return 0;
+}
+
 /* The key survived but the account record did not: ask the CA for the
  * account of KEY (onlyReturnExisting). *URL stays NULL when it has none. */
 static int lookup_by_key(struct acme *a, EVP_PKEY *key, const struct acct_params *p,
@@ -236,12 +246,9 @@ static int lookup_by_key(struct acme *a, EVP_PKEY *key, const struct acct_params
 		if (!strstr(e->msg, "accountDoesNotExist"))
 			goto out;
 		err_clear(e);
-	} else if (r.location && strncmp(r.location, "https://", 8) == 0) {
-		log_msg(log, LOG_INFO, "Found the existing account %s", r.location);
-		if (!(*url = strdup(r.location))) {
-			err_set(e, EXIT_OP, "out of memory");
-			goto out;
-		}
+	} else if (r.location && strncmp(r.location, "https://", 8) == 0 &&
+	           take_url(log, "Found the existing", r.location, url, e) < 0) {
+		goto out;
 	}
 	ret = 0;
 out:
@@ -293,11 +300,8 @@ static int register_new(struct acme *a, EVP_PKEY **key, const struct acct_params
 		err_set(e, EXIT_OP, "the CA accepted the account but sent no https Location header");
 		goto out;
 	}
-	log_msg(log, LOG_INFO, "Registered account %s", r.location);
-	if (!(*url = strdup(r.location))) {
-		err_set(e, EXIT_OP, "out of memory");
+	if (take_url(log, "Registered", r.location, url, e) < 0)
 		goto out;
-	}
 	ret = 0;
 out:
 	acme_reply_free(&r);

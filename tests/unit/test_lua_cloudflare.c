@@ -18,8 +18,7 @@
 int main(void)
 {
 	const struct ah_plugin *P = fh_load_plugin();
-	const char *data = getenv("AH_TEST_DATA");
-	char src[1024], *tmp, *script;
+	char *tmp, *script;
 	struct fake_host h;
 	void *st = NULL;
 	int rc;
@@ -27,10 +26,8 @@ int main(void)
 	CHECK(P != NULL);
 	if (!P)
 		return check_done();
-	snprintf(src, sizeof(src), "%s/../../examples/lua/providers/cloudflare.lua",
-	         data ? data : "tests/data");
 	tmp = fh_tmpdir();
-	script = fh_stage(tmp, src, "cloudflare.lua", NULL);
+	script = fh_stage_example(tmp, "providers/cloudflare.lua", NULL);
 	CHECK(script != NULL);
 	if (!script)
 		return check_done();
@@ -141,7 +138,7 @@ int main(void)
 	CHECK(h.outstanding == 0);
 	fh_free(&h);
 	free(script);
-	fh_rm_rf(tmp);
+	rm_rf(tmp);
 	free(tmp);
 	return check_done();
 }

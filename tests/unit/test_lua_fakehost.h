@@ -21,6 +21,8 @@
 
 #include <acmehook/plugin.h>
 
+#include "testutil.h"
+
 #define FH_MAX_REQ 16
 
 struct fh_request {              /* what the plugin asked, copied */
@@ -311,72 +313,12 @@ static char *fh_tmpdir(void)
 	return strdup(d);
 }
 
-static void fh_rm_rf(const char *path)
-{
-	struct stat sb;
-	DIR *d;
-	struct dirent *de;
-	char sub[PATH_MAX];
-
-	if (lstat(path, &sb) < 0)
-		return;
-	if (S_ISDIR(sb.st_mode)) {
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			fh_rm_rf(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
-static int fh_write(const char *path, const char *text, size_t len, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fwrite(text, 1, len, f);
-	fclose(f);
-	return chmod(path, mode);
-}
-
-/* Read a whole file (malloc'd, NUL-terminated) or NULL. */
-static char *fh_read(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 /* Copy DATA_DIR/lua/NAME (or REPO-relative path REL when NAME has a '/')
  * to DIR/BASENAME at mode 0644, whatever the checkout's owner or mode. */
 static char *fh_stage(const char *dir, const char *src, const char *name, const char *suffix)
 {
 	char dst[PATH_MAX];
-	char *text = fh_read(src), *all;
+	char *text = slurp(src), *all;
 	size_t a, b;
 
 	if (!text) {
@@ -392,10 +334,22 @@ static char *fh_stage(const char *dir, const char *src, const char *name, const 
 		memcpy(all + a + 1, suffix, b);
 	all[a + 1 + b] = '\0';
 	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	fh_write(dst, all, a + 1 + b, 0644);
+	write_data(dst, all, a + 1 + b, 0644);
 	free(text);
 	free(all);
 	return strdup(dst);
+}
+
+/* Stage examples/lua/REL (found from $AH_TEST_DATA, i.e. tests/data) into
+ * DIR under its base name, with SUFFIX appended. */
+static inline char *fh_stage_example(const char *dir, const char *rel, const char *suffix)
+{
+	const char *data = getenv("AH_TEST_DATA");
+	const char *base = strrchr(rel, '/');
+	char src[PATH_MAX];
+
+	snprintf(src, sizeof(src), "%s/../../examples/lua/%s", data ? data : "tests/data", rel);
+	return fh_stage(dir, src, base ? base + 1 : rel, suffix);
 }
 
 static void fh_challenge(struct ah_challenge *ch, const char *identifier)

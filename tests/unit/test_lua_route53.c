@@ -112,8 +112,7 @@ static bool is_hex64(const char *s)
 int main(void)
 {
 	const struct ah_plugin *P = fh_load_plugin();
-	const char *data = getenv("AH_TEST_DATA");
-	char src[1024], *tmp, *script;
+	char *tmp, *script;
 	struct fake_host h;
 	void *st = NULL;
 	int rc;
@@ -121,11 +120,8 @@ int main(void)
 	CHECK(P != NULL);
 	if (!P)
 		return check_done();
-	(void)data;
-	snprintf(src, sizeof(src), "%s/../../examples/lua/providers/route53.lua",
-	         data ? data : "tests/data");
 	tmp = fh_tmpdir();
-	script = fh_stage(tmp, src, "route53.lua", HARNESS);
+	script = fh_stage_example(tmp, "providers/route53.lua", HARNESS);
 	CHECK(script != NULL);
 	if (!script)
 		return check_done();
@@ -259,7 +255,7 @@ int main(void)
 	CHECK(h.outstanding == 0);
 	fh_free(&h);
 	free(script);
-	fh_rm_rf(tmp);
+	rm_rf(tmp);
 	free(tmp);
 	return check_done();
 }

@@ -87,10 +87,10 @@ static int deploy(struct inst *in, const char *lineage)
 	snprintf(chain, sizeof(chain), "%s/chain.pem", TMP);
 	snprintf(full, sizeof(full), "%s/fullchain.pem", TMP);
 	snprintf(key, sizeof(key), "%s/privkey.pem", TMP);
-	fh_write(cert, "CERT\n", 5, 0644);
-	fh_write(chain, "CHAIN\n", 6, 0644);
-	fh_write(full, "CERT\nCHAIN\n", 11, 0644);
-	fh_write(key, "KEY\n", 4, 0600);
+	write_data(cert, "CERT\n", 5, 0644);
+	write_data(chain, "CHAIN\n", 6, 0644);
+	write_data(full, "CERT\nCHAIN\n", 11, 0644);
+	write_data(key, "KEY\n", 4, 0600);
 	c.struct_size = sizeof(c);
 	c.lineage = lineage;
 	c.names = names;
@@ -194,7 +194,7 @@ static void test_cases(const char *script)
 	CHECK(has(in.h.error, ": boom"));
 	{
 		/* The line of error("boom") in cases.lua. */
-		char *text = fh_read(script), *p = text ? strstr(text, "error(\"boom\")") : NULL;
+		char *text = slurp(script), *p = text ? strstr(text, "error(\"boom\")") : NULL;
 		int line = 1;
 
 		for (char *q = text; p && q < p; q++)
@@ -296,12 +296,12 @@ static void test_cases(const char *script)
 
 		snprintf(p, sizeof(p), "%s/written.txt", TMP);
 		CHECK(stat(p, &sb) == 0 && (sb.st_mode & 07777) == 0600);
-		t = fh_read(p);
+		t = slurp(p);
 		CHECK_STR(t, "content\n");
 		free(t);
 		snprintf(p, sizeof(p), "%s/copied.pem", TMP);
 		CHECK(stat(p, &sb) == 0 && (sb.st_mode & 07777) == 0640);
-		t = fh_read(p);
+		t = slurp(p);
 		CHECK_STR(t, "CERT\nCHAIN\n");
 		free(t);
 		snprintf(p, sizeof(p), "%s/copied-default.pem", TMP);
@@ -322,7 +322,7 @@ static int init_script(const char *text, size_t len, mode_t mode, const char *co
 
 	snprintf(path, sizeof(path), "%s/s.lua", TMP);
 	unlink(path);
-	fh_write(path, text, len, mode);
+	write_data(path, text, len, mode);
 	for (size_t i = 0; extra && extra[i]; i++)
 		opts[n++] = extra[i];
 	opts[n] = NULL;
@@ -385,7 +385,7 @@ static void test_init(void)
 		mkdir(d, 0777);
 		chmod(d, 0777);
 		snprintf(path, sizeof(path), "%s/open/s.lua", TMP);
-		fh_write(path, ok, strlen(ok), 0644);
+		write_data(path, ok, strlen(ok), 0644);
 		const char *opts[] = {"script", path, NULL};
 		inst_open(&in, opts, NULL);
 		CHECK(in.rc == AH_CONFIG);
@@ -432,7 +432,7 @@ static void test_init(void)
 		const char *dep = "function deploy(cert) end\n";
 		struct ah_challenge ch;
 		snprintf(path, sizeof(path), "%s/d.lua", TMP);
-		fh_write(path, dep, strlen(dep), 0644);
+		write_data(path, dep, strlen(dep), 0644);
 		const char *opts[] = {"script", path, NULL};
 		inst_open(&in, opts, NULL);
 		CHECK(in.rc == AH_OK);
@@ -447,7 +447,7 @@ static void test_init(void)
 	{
 		struct ah_challenge ch;
 		snprintf(path, sizeof(path), "%s/p.lua", TMP);
-		fh_write(path, ok, strlen(ok), 0644);
+		write_data(path, ok, strlen(ok), 0644);
 		const char *opts[] = {"script", path, NULL};
 		inst_open(&in, opts, NULL);
 		CHECK(in.rc == AH_OK);
@@ -468,7 +468,7 @@ static void test_init(void)
 		                  "    return false, 'not my zone' end\nend\n";
 		struct ah_challenge ch;
 		snprintf(path, sizeof(path), "%s/c.lua", TMP);
-		fh_write(path, chk, strlen(chk), 0644);
+		write_data(path, chk, strlen(chk), 0644);
 		const char *opts[] = {"script", path, NULL};
 		inst_open(&in, opts, NULL);
 		CHECK(in.rc == AH_OK);
@@ -488,7 +488,7 @@ static void test_init(void)
 		struct inst a, b;
 		struct ah_challenge ch;
 		snprintf(path, sizeof(path), "%s/g.lua", TMP);
-		fh_write(path, g, strlen(g), 0644);
+		write_data(path, g, strlen(g), 0644);
 		const char *opts[] = {"script", path, NULL};
 		inst_open(&a, opts, NULL);
 		inst_open(&b, opts, NULL);
@@ -531,7 +531,7 @@ int main(void)
 		test_cases(script);
 	test_init();
 	free(script);
-	fh_rm_rf(TMP);
+	rm_rf(TMP);
 	free(TMP);
 	return check_done();
 }

@@ -13,75 +13,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "testutil.h"
 #include "err.h"
 #include "log.h"
 #include "plugin.h"
 
 static char broken_dir[PATH_MAX];
-
-/* snprintf for paths: a test path that does not fit is a broken test. */
-static void pathf(char *dst, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void pathf(char *dst, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(dst, cap, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap)
-		abort();
-}
-
-static int copy_file(const char *src, const char *dst, mode_t mode)
-{
-	char buf[65536];
-	int in = -1, out = -1, ret = -1;
-	ssize_t n;
-
-	in = open(src, O_RDONLY);
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	if (in < 0 || out < 0)
-		goto out;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto out;
-	if (n == 0 && fchmod(out, mode) == 0)
-		ret = 0;
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return ret;
-}
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	char sub[PATH_MAX];
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		chmod(path, 0700);
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			pathf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 /* A fresh 0755 directory holding copies (0644) of the named test plugins. */
 static char *dir_with(const char *const *files)
@@ -329,18 +266,6 @@ static void test_default_dirs(const char *build)
 	free(rg);
 	plugin_dirs_free(v);
 	plugin_dirs_free(NULL);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s = calloc(1, 65536);
-
-	if (f && s)
-		s[fread(s, 1, 65535, f)] = '\0';
-	if (f)
-		fclose(f);
-	return s;
 }
 
 static void test_instance(void)

@@ -13,48 +13,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "testutil.h"
 #include "err.h"
 #include "log.h"
 #include "plugin.h"
-
-static void pathf(char *dst, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void pathf(char *dst, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(dst, cap, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap)
-		abort();
-}
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	char sub[PATH_MAX];
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			pathf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 static char *tmpdir(void)
 {
@@ -64,51 +26,6 @@ static char *tmpdir(void)
 	if (!d || chmod(d, 0755) < 0)
 		abort();
 	return strdup(d);
-}
-
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	fclose(f);
-	return chmod(path, mode);
-}
-
-static int copy_file(const char *src, const char *dst)
-{
-	char buf[65536];
-	FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
-	size_t n;
-	int ret = -1;
-
-	if (in && out) {
-		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-			fwrite(buf, 1, n, out);
-		ret = 0;
-	}
-	if (in)
-		fclose(in);
-	if (out && fclose(out) != 0)
-		ret = -1;
-	return ret == 0 ? chmod(dst, 0644) : -1;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	s = calloc(1, 4096);
-	n = fread(s, 1, 4095, f);
-	s[n] = '\0';
-	fclose(f);
-	return s;
 }
 
 static int exists(const char *root, const char *rel)
@@ -458,7 +375,7 @@ int main(void)
 	fx.plugdir = tmpdir();
 	pathf(src, sizeof(src), "%s/lib/acmehook/plugins/http-webroot.so", build);
 	pathf(dst, sizeof(dst), "%s/http-webroot.so", fx.plugdir);
-	CHECK(copy_file(src, dst) == 0);
+	CHECK(copy_file(src, dst, 0644) == 0);
 	CHECK(plugin_registry_load_dir(&fx.reg, fx.plugdir, &e) == 0);
 	if (err_isset(&e) || !plugin_registry_find(&fx.reg, "webroot")) {
 		fprintf(stderr, "cannot load %s: %s\n", src, e.msg);
