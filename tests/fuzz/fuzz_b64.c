@@ -4,7 +4,7 @@
  * bytes. */
 #include <stdbool.h>
 
-#include "b64.h"
+#include "base/b64.h"
 #include "fuzz_util.h"
 
 /* S without any trailing '=' characters, as a new string. */

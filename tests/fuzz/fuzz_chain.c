@@ -1,7 +1,7 @@
 /* Certificate chains as a CA sends them: parse, describe every
  * certificate, and check that the PEM we would store parses back to the
  * same number of certificates. */
-#include "crypto.h"
+#include "base/crypto.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 /* User-supplied CSRs (--csr), PEM or DER, through the same loader the
  * certonly --csr path uses. */
-#include "crypto.h"
+#include "base/crypto.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,7 +5,7 @@
  * request and as a reply) returns one of its documented verdicts. */
 #include <stdbool.h>
 
-#include "dns.h"
+#include "dns/wire.h"
 #include "fuzz_util.h"
 
 /* The key of tests/data/dns/README, so captured signed messages in the

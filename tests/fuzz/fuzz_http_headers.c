@@ -1,8 +1,8 @@
 /* Response header blocks: the header lookups and Link parsing the ACME
  * layer relies on, and Retry-After in both of its forms. */
-#include "acme.h"
+#include "acme/acme.h"
 #include "fuzz_util.h"
-#include "http.h"
+#include "base/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

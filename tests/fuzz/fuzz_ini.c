@@ -3,9 +3,9 @@
  * are written by route_format and read back by route_parse. */
 #include <stdbool.h>
 
-#include "config.h"
+#include "conf/settings.h"
 #include "fuzz_util.h"
-#include "renewal.h"
+#include "conf/renewal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,7 +5,7 @@
 #include <openssl/pem.h>
 
 #include "fuzz_util.h"
-#include "jws.h"
+#include "acme/jws.h"
 
 static const char test_key_pem[] =
 	"-----BEGIN PRIVATE KEY-----\n"

@@ -3,7 +3,7 @@
  * its exact size so a write past the end is caught. */
 #include <cjson/cJSON.h>
 
-#include "acme.h"
+#include "acme/acme.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acme.h"
+#include "acme/acme.h"
 #include "check.h"
-#include "http.h"
+#include "base/http.h"
 
 static void set_headers(struct http_response *r, const char *h)
 {

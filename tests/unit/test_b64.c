@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64.h"
+#include "base/b64.h"
 #include "check.h"
 
 static void check_std(const char *plain, const char *encoded)

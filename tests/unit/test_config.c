@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "config.h"
-#include "renewal.h"
-#include "store.h"
+#include "conf/settings.h"
+#include "conf/renewal.h"
+#include "store/store.h"
 
 static int parse(struct settings *s, struct error *e, const char *const *args)
 {

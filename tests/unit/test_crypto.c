@@ -9,7 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "check.h"
-#include "crypto.h"
+#include "base/crypto.h"
 
 static char tmpdir[256];
 

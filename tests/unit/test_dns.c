@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "dns.h"
-#include "dns_client.h"
+#include "dns/wire.h"
+#include "dns/client.h"
 
 static const char *capture_secret = "AY/qhkqktD0w5eqN1izgsFY1EEm4TJkP5MoTOqkaXGY=";
 

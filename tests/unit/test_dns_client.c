@@ -21,11 +21,11 @@
 
 #include <openssl/rand.h>
 
-#include "b64.h"
+#include "base/b64.h"
 #include "check.h"
-#include "dns.h"
-#include "dns_client.h"
-#include "log.h"
+#include "dns/wire.h"
+#include "dns/client.h"
+#include "base/log.h"
 
 struct named {
 	char dir[64];
@@ -574,7 +574,7 @@ int main(void)
 		CHECK(!"named started");
 		goto out;
 	}
-	log_init(&lg, LOG_WARN);
+	log_init(&lg, LVL_WARN);
 	res[0] = n.server;
 	res[1] = NULL;
 	CHECK(dns_client_init(&c, res, n.port, &lg, &e) == 0);

@@ -7,9 +7,9 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 
-#include "b64.h"
+#include "base/b64.h"
 #include "check.h"
-#include "jws.h"
+#include "acme/jws.h"
 
 /* RFC 7638 §3.1. */
 static const char rfc7638_n[] =

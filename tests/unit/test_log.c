@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "log.h"
+#include "base/log.h"
 
 static char *capture(struct log *lg, const char *text)
 {
@@ -14,7 +14,7 @@ static char *capture(struct log *lg, const char *text)
 	FILE *f = open_memstream(&data, &len);
 
 	lg->out = f;
-	log_text(lg, LOG_INFO, text);
+	log_text(lg, LVL_INFO, text);
 	fclose(f);
 	lg->out = NULL;
 	return data;
@@ -25,7 +25,7 @@ int main(void)
 	struct log lg;
 	char *out;
 
-	log_init(&lg, LOG_INFO);
+	log_init(&lg, LVL_INFO);
 	CHECK(log_add_secret(&lg, "s3cr3t-HMAC-value") == 0);
 	CHECK(log_add_secret(&lg, "ab") == 0); /* too short to mask: ignored */
 	out = capture(&lg, "key=s3cr3t-HMAC-value and again s3cr3t-HMAC-value; ab stays");
@@ -43,7 +43,7 @@ int main(void)
 		size_t len = 0;
 		FILE *f = open_memstream(&data, &len);
 		lg.out = f;
-		log_to_file(&lg, LOG_ERROR, "file only");
+		log_to_file(&lg, LVL_ERROR, "file only");
 		fclose(f);
 		lg.out = NULL;
 		CHECK(len == 0);

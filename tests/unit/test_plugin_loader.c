@@ -14,9 +14,9 @@
 
 #include "check.h"
 #include "testutil.h"
-#include "err.h"
-#include "log.h"
-#include "plugin.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "host/host.h"
 
 static char broken_dir[PATH_MAX];
 
@@ -294,7 +294,7 @@ static void test_instance(void)
 	const char *failopts2[] = {"init-fail", "yes", NULL};
 	const char *odd[] = {"record", NULL};
 
-	log_init(&lg, LOG_DEBUG);
+	log_init(&lg, LVL_DEBUG);
 	lg.out = logf;
 	svc.log = &lg;
 	CHECK(d && logf);

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "store.h"
+#include "store/store.h"
 
 static int count_entries(const char *dir)
 {

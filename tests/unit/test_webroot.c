@@ -14,9 +14,9 @@
 
 #include "check.h"
 #include "testutil.h"
-#include "err.h"
-#include "log.h"
-#include "plugin.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "host/host.h"
 
 static char *tmpdir(void)
 {
@@ -366,7 +366,7 @@ int main(void)
 	}
 	/* Files and directories must come out 0644/0755 whatever the umask. */
 	umask(077);
-	log_init(&fx.lg, LOG_DEBUG);
+	log_init(&fx.lg, LVL_DEBUG);
 	fx.lg.out = devnull;
 	fx.svc.log = &fx.lg;
 

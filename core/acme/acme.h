@@ -1,0 +1,66 @@
+/* The ACME transport (RFC 8555 §6): the directory, signed POSTs with
+ * nonce handling and badNonce retries, POST-as-GET, and problem documents
+ * turned into one-line errors. */
+#ifndef ACMEHOOK_ACME_H
+#define ACMEHOOK_ACME_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+
+#include "base/err.h"
+#include "base/http.h"
+#include "acme/nonce.h"
+
+struct log;
+
+struct acme {
+	struct http_client *http; /* borrowed */
+	struct log *log;          /* borrowed */
+	char *dir_url;
+	cJSON *dir;               /* the directory object */
+	struct nonce_pool nonces;
+	EVP_PKEY *key;            /* borrowed account key; NULL until known */
+	char *kid;                /* account URL once known */
+	long max_polls;           /* bound on every polling loop */
+};
+
+struct acme_reply {
+	long status;
+	cJSON *json;              /* parsed body when it is JSON, else NULL */
+	struct http_response http;
+	char *location;           /* Location header, if any */
+};
+
+/* Fetch the directory at URL. */
+int acme_open(struct acme *a, struct http_client *http, struct log *log, const char *url,
+              struct error *e);
+void acme_close(struct acme *a);
+/* The URL of directory resource NAME ("newAccount", ...), or NULL. */
+const char *acme_resource(const struct acme *a, const char *name);
+bool acme_eab_required(const struct acme *a);
+const char *acme_terms(const struct acme *a);
+
+/* POST PAYLOAD (NULL: POST-as-GET) to URL signed with the account key and
+ * kid. A badNonce is retried with a fresh nonce; a problem document becomes
+ * an error naming WHAT, the problem type and its detail. */
+int acme_post(struct acme *a, const char *what, const char *url, const char *payload,
+              struct acme_reply *out, struct error *e);
+/* The same, signed with KEY and its JWK instead of the account's kid (new
+ * accounts, revocation by certificate key). */
+int acme_post_jwk(struct acme *a, EVP_PKEY *key, const char *what, const char *url,
+                  const char *payload, struct acme_reply *out, struct error *e);
+void acme_reply_free(struct acme_reply *r);
+
+/* Seconds the server asked us to wait (Retry-After), clamped to [1, 60];
+ * DEFAULT_S when absent. */
+long acme_retry_after(const struct acme_reply *r, long default_s);
+
+/* The problem type of a failed reply, e.g. "unauthorized" (the
+ * urn:ietf:params:acme:error: prefix removed), or NULL. */
+const char *acme_problem_type(const cJSON *problem);
+/* Format a problem document into DST: "TYPE: DETAIL" plus subproblems. */
+void acme_problem_text(const cJSON *problem, char *dst, size_t cap);
+
+#endif

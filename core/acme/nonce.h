@@ -1,0 +1,30 @@
+/* The Replay-Nonce pool (RFC 8555 §7.2): every response's nonce is kept so
+ * most requests need no extra newNonce round trip. */
+#ifndef ACMEHOOK_NONCE_H
+#define ACMEHOOK_NONCE_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+struct http_client;
+struct http_response;
+
+#define NONCE_POOL_MAX 8
+#define NONCE_MAX_LEN 256
+
+struct nonce_pool {
+	char *nonces[NONCE_POOL_MAX]; /* owned; most recent last */
+	size_t n;
+};
+
+/* Keep the Replay-Nonce of R, if it has a well-formed one (base64url,
+ * at most NONCE_MAX_LEN bytes); anything else a server sends is dropped. */
+void nonce_keep(struct nonce_pool *p, const struct http_response *r);
+/* A nonce to use, owned by the caller: from the pool, or fetched from
+ * NEW_NONCE_URL with HEAD. */
+char *nonce_take(struct nonce_pool *p, struct http_client *http, const char *new_nonce_url,
+                 struct error *e);
+void nonce_pool_free(struct nonce_pool *p);
+
+#endif

@@ -1,0 +1,543 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <acmehook/plugin.h>
+
+#include "acme/acme.h"
+#include "base/b64.h"
+#include "base/sleep.h"
+#include "dns/client.h"
+#include "acme/jws.h"
+#include "base/log.h"
+#include "acme/order.h"
+#include "host/host.h"
+
+#define TOKEN_MAX 256
+
+struct authz {
+	const struct order_name *on;
+	char *url;
+	char *identifier;     /* without "*." */
+	bool wildcard;
+	bool done;            /* valid without our help (reused by the CA) */
+	char *chall_url;
+	char *token;
+	char *key_auth;
+	char *txt;            /* dns-01 value */
+	bool presented;
+};
+
+static void authz_free(struct authz *z)
+{
+	free(z->url);
+	free(z->identifier);
+	free(z->chall_url);
+	free(z->token);
+	if (z->key_auth) {
+		OPENSSL_cleanse(z->key_auth, strlen(z->key_auth));
+		free(z->key_auth);
+	}
+	free(z->txt);
+}
+
+void order_result_free(struct order_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_chains; i++)
+		free(r->chains[i]);
+	free(r->chains);
+	r->chains = NULL;
+	r->n_chains = 0;
+}
+
+static const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const struct order_name *find_name(const struct order_name *names, size_t n,
+                                          const char *ident, bool wildcard)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = names[i].name;
+		bool wc = strncmp(nm, "*.", 2) == 0;
+		if (wc == wildcard && strcasecmp(wc ? nm + 2 : nm, ident) == 0)
+			return &names[i];
+	}
+	return NULL;
+}
+
+/* Fetch an authorization, find which of our names it is for, and pick the
+ * challenge of that name's route. */
+static int authz_prepare(struct acme *a, struct authz *z, const struct order_name *names,
+                         size_t n, const char *thumb, struct error *e)
+{
+	struct acme_reply r = {0};
+	const cJSON *id, *ch;
+	const char *status, *value;
+	int ret = -1;
+
+	if (acme_post(a, "fetching an authorization", z->url, NULL, &r, e) < 0)
+		goto out;
+	id = cJSON_GetObjectItem(r.json, "identifier");
+	value = json_str(id, "value");
+	status = json_str(r.json, "status");
+	if (!value || !status) {
+		err_set(e, EXIT_OP, "malformed authorization from %s", z->url);
+		goto out;
+	}
+	z->wildcard = cJSON_IsTrue(cJSON_GetObjectItem(r.json, "wildcard"));
+	if (!(z->identifier = strdup(value))) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
+	z->on = find_name(names, n, value, z->wildcard);
+	if (!z->on) {
+		err_set(e, EXIT_OP, "the CA sent an authorization for %s%s, which was not ordered",
+		        z->wildcard ? "*." : "", value);
+		goto out;
+	}
+	if (strcmp(status, "valid") == 0) {
+		z->done = true;
+		ret = 0;
+		goto out;
+	}
+	if (strcmp(status, "pending") != 0) {
+		err_set(e, EXIT_OP, "authorization for %s is %s, not pending", value, status);
+		goto out;
+	}
+	cJSON_ArrayForEach(ch, cJSON_GetObjectItem(r.json, "challenges")) {
+		const char *type = json_str(ch, "type"), *url = json_str(ch, "url"),
+		           *token = json_str(ch, "token");
+		if (!type || strcmp(type, z->on->challenge) != 0)
+			continue;
+		if (!url || strncmp(url, "https://", 8) != 0) {
+			err_set(e, EXIT_OP, "the %s challenge for %s has no https URL", type, value);
+			goto out;
+		}
+		/* The token becomes a file name and a DNS value: only base64url
+		 * characters may pass (RFC 8555 §8.1). */
+		if (!token || !b64url_valid(token, TOKEN_MAX)) {
+			err_set(e, EXIT_OP, "the CA sent an unsafe %s token for %s; refusing it", type,
+			        value);
+			goto out;
+		}
+		if (!(z->chall_url = strdup(url)) || !(z->token = strdup(token))) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+		break;
+	}
+	if (!z->chall_url) {
+		err_set(e, EXIT_OP, "the CA offers no %s challenge for %s", z->on->challenge, value);
+		goto out;
+	}
+	{
+		size_t len = strlen(z->token) + 1 + strlen(thumb) + 1;
+		z->key_auth = malloc(len);
+		if (!z->key_auth) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+		snprintf(z->key_auth, len, "%s.%s", z->token, thumb);
+	}
+	if (strcmp(z->on->challenge, "dns-01") == 0) {
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		if (!EVP_Digest(z->key_auth, strlen(z->key_auth), md, &mdlen, EVP_sha256(), NULL) ||
+		    !(z->txt = b64url_encode(md, mdlen))) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	acme_reply_free(&r);
+	return ret;
+}
+
+static void fill_challenge(const struct authz *z, struct ah_challenge *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->struct_size = sizeof(*c);
+	c->identifier = z->identifier;
+	c->wildcard = z->wildcard;
+	c->type = z->on->challenge;
+	c->token = z->token;
+	c->key_authorization = z->key_auth;
+	if (z->txt) {
+		c->txt_value = z->txt;
+		c->record_name = z->on->record_name;
+		c->zone = z->on->zone;
+	}
+}
+
+/* Poll URL until its status leaves the pending-like states in WAITING. */
+static int poll_status(struct acme *a, const char *what, const char *url,
+                       const char *const *waiting, struct acme_reply *out, struct error *e)
+{
+	for (long i = 0; i < a->max_polls; i++) {
+		struct acme_reply r = {0};
+		const char *st;
+		bool wait = false;
+
+		if (acme_post(a, what, url, NULL, &r, e) < 0)
+			return -1;
+		st = json_str(r.json, "status");
+		if (!st) {
+			acme_reply_free(&r);
+			return err_set(e, EXIT_OP, "%s: no status in the reply from %s", what, url);
+		}
+		for (size_t k = 0; waiting[k]; k++)
+			if (strcmp(st, waiting[k]) == 0)
+				wait = true;
+		if (!wait) {
+			*out = r;
+			return 0;
+		}
+		{
+			/* The CA's Retry-After rules; without one, poll soon
+			 * (validation often takes milliseconds) and back off:
+			 * 250 ms, 500 ms, 1 s, 2 s, then every 3 s. */
+			long ms = i < 4 ? 250L << i : 3000;
+			char *ra = http_header(&r.http, "Retry-After");
+			if (ra)
+				ms = acme_retry_after(&r, 1) * 1000;
+			free(ra);
+			acme_reply_free(&r);
+			if (sleep_ms(ms, e) < 0)
+				return -1;
+		}
+	}
+	return err_set(e, EXIT_OP, "%s: still not done after %ld polls of %s", what, a->max_polls,
+	               url);
+}
+
+static int authz_error(const cJSON *authz, const char *ident, struct error *e)
+{
+	const cJSON *ch;
+	char text[768] = "no detail";
+
+	cJSON_ArrayForEach(ch, cJSON_GetObjectItem(authz, "challenges")) {
+		const cJSON *err = cJSON_GetObjectItem(ch, "error");
+		if (err) {
+			acme_problem_text(err, text, sizeof(text));
+			break;
+		}
+	}
+	return err_set(e, EXIT_OP, "validation of %s failed: %s", ident, text);
+}
+
+/* One propagation wait for every dns-01 record presented. */
+static int wait_dns(const struct order_dns *dns, struct log *log, const struct authz *zs,
+                    size_t n, struct error *e)
+{
+	struct dns_expect *items = calloc(n ? n : 1, sizeof(*items));
+	size_t k = 0;
+	int ret = -1;
+
+	if (!items)
+		return err_set(e, EXIT_OP, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (!zs[i].presented || !zs[i].txt)
+			continue;
+		items[k].name = zs[i].on->record_name;
+		items[k].zone = zs[i].on->zone;
+		items[k].value = zs[i].txt;
+		k++;
+	}
+	if (k == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (!dns || !dns->client || !dns->cfg) {
+		err_set(e, EXIT_OP, "dns-01 records were presented but no DNS client is set up");
+		goto out;
+	}
+	log_msg(log, LVL_INFO, "Waiting for %zu DNS record%s to be served", k, k == 1 ? "" : "s");
+	ret = dns_wait_propagation(dns->client, dns->cfg, items, k, e);
+out:
+	free(items);
+	return ret;
+}
+
+static int validate_all(struct acme *a, struct log *log, const struct order_dns *dns,
+                        struct authz *zs, size_t n, struct error *e)
+{
+	static const char *const pending[] = {"pending", "processing", NULL};
+	struct ah_challenge c;
+	int ret = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (zs[i].done)
+			continue;
+		fill_challenge(&zs[i], &c);
+		log_msg(log, LVL_INFO, "Presenting %s for %s with %s", zs[i].on->challenge,
+		        zs[i].on->name, plugin_instance_name(zs[i].on->inst));
+		if (plugin_instance_present(zs[i].on->inst, &c, e) != AH_OK) {
+			err_set(e, EXIT_OP, "%s declined the %s challenge for %s",
+			        plugin_instance_name(zs[i].on->inst), zs[i].on->challenge,
+			        zs[i].on->name);
+			goto out;
+		}
+		zs[i].presented = true;
+	}
+	if (wait_dns(dns, log, zs, n, e) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct acme_reply r = {0};
+		if (zs[i].done)
+			continue;
+		if (acme_post(a, "answering a challenge", zs[i].chall_url, "{}", &r, e) < 0)
+			goto out;
+		acme_reply_free(&r);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct acme_reply r = {0};
+		const char *st;
+		if (zs[i].done)
+			continue;
+		if (poll_status(a, "waiting for validation", zs[i].url, pending, &r, e) < 0)
+			goto out;
+		st = json_str(r.json, "status");
+		if (strcmp(st, "valid") != 0) {
+			authz_error(r.json, zs[i].on->name, e);
+			acme_reply_free(&r);
+			goto out;
+		}
+		log_msg(log, LVL_INFO, "Validated %s", zs[i].on->name);
+		acme_reply_free(&r);
+	}
+	ret = 0;
+out:
+	/* Clean up every challenge that was presented, whatever happened. */
+	for (size_t i = 0; i < n; i++) {
+		struct error ce = {0};
+		if (!zs[i].presented)
+			continue;
+		fill_challenge(&zs[i], &c);
+		if (plugin_instance_cleanup(zs[i].on->inst, &c, &ce) != AH_OK)
+			log_msg(log, LVL_WARN, "cleanup for %s failed: %s", zs[i].on->name,
+			        ce.msg[0] ? ce.msg : "declined");
+		zs[i].presented = false;
+	}
+	return ret;
+}
+
+static int cmp_authz(const void *x, const void *y)
+{
+	const struct authz *a = x, *b = y;
+	return (a->on > b->on) - (a->on < b->on);
+}
+
+static char *identifiers_payload(const struct order_name *names, size_t n)
+{
+	cJSON *o = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(o, "identifiers");
+	char *text = NULL;
+
+	if (!o || !ids)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *id = cJSON_CreateObject();
+		if (!id || !cJSON_AddItemToArray(ids, id) ||
+		    !cJSON_AddStringToObject(id, "type", "dns") ||
+		    !cJSON_AddStringToObject(id, "value", names[i].name))
+			goto out;
+	}
+	text = cJSON_PrintUnformatted(o);
+out:
+	cJSON_Delete(o);
+	return text;
+}
+
+static int add_chain(struct order_result *res, const struct acme_reply *r, struct error *e)
+{
+	char **nc;
+
+	if (r->http.body.len == 0 || !strstr(r->http.body.data, "-----BEGIN CERTIFICATE-----"))
+		return err_set(e, EXIT_OP, "the certificate download is not a PEM chain");
+	nc = realloc(res->chains, (res->n_chains + 2) * sizeof(*nc));
+	if (!nc)
+		return err_set(e, EXIT_OP, "out of memory");
+	res->chains = nc;
+	nc[res->n_chains] = strndup(r->http.body.data, r->http.body.len);
+	if (!nc[res->n_chains])
+		return err_set(e, EXIT_OP, "out of memory");
+	nc[++res->n_chains] = NULL;
+	return 0;
+}
+
+static int download(struct acme *a, const char *url, struct order_result *res, struct error *e)
+{
+	struct acme_reply r = {0};
+	char **alts = NULL;
+	int ret = -1;
+
+	if (acme_post(a, "downloading the certificate", url, NULL, &r, e) < 0 ||
+	    add_chain(res, &r, e) < 0)
+		goto out;
+	/* Keep every chain the CA offers (RFC 8555 §7.4.2). */
+	alts = http_links(&r.http, "alternate");
+	for (size_t i = 0; alts && alts[i] && i < 8; i++) {
+		struct acme_reply ar = {0};
+		if (strncmp(alts[i], "https://", 8) != 0)
+			continue;
+		if (acme_post(a, "downloading an alternate chain", alts[i], NULL, &ar, e) < 0 ||
+		    add_chain(res, &ar, e) < 0) {
+			acme_reply_free(&ar);
+			goto out;
+		}
+		acme_reply_free(&ar);
+	}
+	ret = 0;
+out:
+	http_links_free(alts);
+	acme_reply_free(&r);
+	return ret;
+}
+
+int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
+                const struct order_name *names, size_t n,
+                const unsigned char *csr_der, size_t csr_len, struct order_result *out,
+                struct error *e)
+{
+	static const char *const order_pending[] = {"pending", NULL};
+	static const char *const order_processing[] = {"processing", NULL};
+	struct acme_reply r = {0}, fin = {0};
+	struct authz *zs = NULL;
+	struct order_result res = {0};
+	char *payload = NULL, *thumb = NULL, *order_url = NULL, *finalize = NULL, *csr64 = NULL;
+	const cJSON *auths, *au;
+	const char *st, *cert_url;
+	size_t nz = 0;
+	sigset_t sigs, old;
+	bool blocked = false;
+	int ret = -1;
+
+	thumb = jws_thumbprint(a->key, e);
+	payload = identifiers_payload(names, n);
+	if (!thumb || !payload) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
+	if (acme_post(a, "placing the order", acme_resource(a, "newOrder"), payload, &r, e) < 0)
+		goto out;
+	if (!r.location || !json_str(r.json, "finalize")) {
+		err_set(e, EXIT_OP, "the CA's order has no Location or finalize URL");
+		goto out;
+	}
+	if (!(order_url = strdup(r.location)) || !(finalize = strdup(json_str(r.json, "finalize")))) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
+	log_msg(log, LVL_DEBUG, "Order %s", order_url);
+	auths = cJSON_GetObjectItem(r.json, "authorizations");
+	if (!cJSON_IsArray(auths) || cJSON_GetArraySize(auths) < 1 ||
+	    (size_t)cJSON_GetArraySize(auths) > n) {
+		err_set(e, EXIT_OP, "the order lists %d authorizations for %zu names",
+		        cJSON_GetArraySize(auths), n);
+		goto out;
+	}
+	zs = calloc((size_t)cJSON_GetArraySize(auths), sizeof(*zs));
+	if (!zs) {
+		err_set(e, EXIT_OP, "out of memory");
+		goto out;
+	}
+
+	sleep_fatal_signals(&sigs);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	blocked = true;
+	cJSON_ArrayForEach(au, auths) {
+		struct authz *z = &zs[nz];
+		if (!cJSON_IsString(au) || strncmp(au->valuestring, "https://", 8) != 0) {
+			err_set(e, EXIT_OP, "the order lists a malformed authorization URL");
+			goto out;
+		}
+		if (!(z->url = strdup(au->valuestring))) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+		nz++;
+		if (authz_prepare(a, z, names, n, thumb, e) < 0)
+			goto out;
+	}
+	/* Work through the names in the order the user gave them, whatever
+	 * order the CA lists the authorizations in: logs and plugin calls
+	 * then read predictably. */
+	qsort(zs, nz, sizeof(*zs), cmp_authz);
+	if (validate_all(a, log, dns, zs, nz, e) < 0)
+		goto out;
+
+	/* Finalize once the order is ready (RFC 8555 §7.4). */
+	acme_reply_free(&r);
+	if (poll_status(a, "waiting for the order to be ready", order_url, order_pending, &r, e) < 0)
+		goto out;
+	st = json_str(r.json, "status");
+	if (strcmp(st, "ready") != 0 && strcmp(st, "valid") != 0 && strcmp(st, "processing") != 0) {
+		err_set(e, EXIT_OP, "the order is %s instead of ready", st);
+		goto out;
+	}
+	if (strcmp(st, "ready") == 0) {
+		cJSON *o = cJSON_CreateObject();
+		char *body;
+		if (!(csr64 = b64url_encode(csr_der, csr_len)) || !o ||
+		    !cJSON_AddStringToObject(o, "csr", csr64)) {
+			cJSON_Delete(o);
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+		body = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		if (!body) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+		if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0) {
+			free(body);
+			goto out;
+		}
+		free(body);
+		acme_reply_free(&fin);
+	}
+	acme_reply_free(&r);
+	/* Finalization may be asynchronous: poll while "processing". */
+	if (poll_status(a, "waiting for the certificate", order_url, order_processing, &r, e) < 0)
+		goto out;
+	st = json_str(r.json, "status");
+	cert_url = json_str(r.json, "certificate");
+	if (strcmp(st, "valid") != 0 || !cert_url || strncmp(cert_url, "https://", 8) != 0) {
+		err_set(e, EXIT_OP, "the order ended %s without a certificate URL", st);
+		goto out;
+	}
+	if (download(a, cert_url, &res, e) < 0)
+		goto out;
+	*out = res;
+	memset(&res, 0, sizeof(res));
+	ret = 0;
+out:
+	for (size_t i = 0; zs && i < nz; i++)
+		authz_free(&zs[i]);
+	free(zs);
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	order_result_free(&res);
+	acme_reply_free(&r);
+	acme_reply_free(&fin);
+	free(payload);
+	free(thumb);
+	free(order_url);
+	free(finalize);
+	free(csr64);
+	return ret;
+}

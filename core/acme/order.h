@@ -1,0 +1,45 @@
+/* Orders (RFC 8555 §7.4), run in phases across all authorizations:
+ * present every challenge, answer every challenge, poll every
+ * authorization, clean up every challenge; then finalize, wait for the
+ * certificate and download it with every alternate chain. */
+#ifndef ACMEHOOK_ORDER_H
+#define ACMEHOOK_ORDER_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+struct acme;
+struct log;
+struct plugin_instance;
+
+/* One identifier of the order and who validates it. */
+struct order_name {
+	const char *name;                /* as in the certificate, "*.x" for wildcards */
+	struct plugin_instance *inst;    /* the route's plugin instance */
+	const char *challenge;           /* "http-01" or "dns-01" */
+	const char *record_name;         /* dns-01: where the TXT goes, CNAMEs followed */
+	const char *zone;                /* dns-01: its zone, or NULL when unknown */
+};
+
+struct dns_client;
+struct dns_propagation_cfg;
+
+/* How to wait for dns-01 records: one wait for all names of the order. */
+struct order_dns {
+	struct dns_client *client;
+	const struct dns_propagation_cfg *cfg;
+};
+
+struct order_result {
+	char **chains;      /* PEM chains: [0] the default, then alternates; NULL-terminated */
+	size_t n_chains;
+};
+
+int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
+                const struct order_name *names, size_t n,
+                const unsigned char *csr_der, size_t csr_len, struct order_result *out,
+                struct error *e);
+void order_result_free(struct order_result *r);
+
+#endif

@@ -1,0 +1,278 @@
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "base/http.h"
+#include "base/log.h"
+
+int http_client_init(struct http_client *c, const char *ca_bundle, struct log *log,
+                     struct error *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->timeout_seconds = 60;
+	c->log = log;
+	if (ca_bundle) {
+		c->ca_bundle = strdup(ca_bundle);
+		if (!c->ca_bundle)
+			return err_set(e, EXIT_OP, "out of memory");
+	}
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		free(c->ca_bundle);
+		c->ca_bundle = NULL;
+		return err_set(e, EXIT_OP, "cannot initialise libcurl");
+	}
+	return 0;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c->ca_bundle);
+	c->curl = NULL;
+	c->ca_bundle = NULL;
+}
+
+void http_response_free(struct http_response *r)
+{
+	if (!r)
+		return;
+	buf_free(&r->headers);
+	buf_free(&r->body);
+	r->status = 0;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+
+	if (buf_append(b, p, size * n) < 0)
+		return 0; /* aborts the transfer: over the cap */
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct buf *b = ud;
+	size_t len = size * n;
+
+	/* A new status line starts a new response (after 100 Continue or an
+	 * interim reply): keep only the final one's headers. */
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		buf_reset(b);
+	if (buf_append(b, p, len) < 0)
+		return 0;
+	return len;
+}
+
+/* Plain http is only acceptable to loopback test services, and only when the
+ * caller asked for it. */
+static bool url_is_loopback_http(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok = false;
+
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	ok = strcasecmp(scheme, "http") == 0 &&
+	     (strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0 ||
+	      strcasecmp(host, "localhost") == 0);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+int http_request(struct http_client *c, const char *method, const char *url,
+                 const char *const *headers, const void *body, size_t body_len,
+                 long timeout_seconds, struct http_response *resp, struct error *e)
+{
+	CURL *h = c->curl;
+	struct curl_slist *hl = NULL;
+	struct http_response r = {0};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	int ret = -1;
+
+	r.body.limit = HTTP_MAX_BODY;
+	r.headers.limit = HTTP_MAX_HEADERS;
+	if (strncasecmp(url, "https://", 8) != 0 &&
+	    !(c->allow_plain_loopback && url_is_loopback_http(url))) {
+		err_set(e, EXIT_USAGE, "refusing %s: only https:// URLs are allowed", url);
+		goto out;
+	}
+	for (size_t i = 0; headers && headers[i]; i++) {
+		struct curl_slist *n = curl_slist_append(hl, headers[i]);
+		if (!n) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+		hl = n;
+	}
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
+	                 c->allow_plain_loopback ? "https,http" : "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT,
+	                 timeout_seconds > 0 ? timeout_seconds : c->timeout_seconds);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "acmehook/" ACMEHOOK_VERSION);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r.headers);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (c->ca_bundle)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
+	if (hl)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else {
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	}
+	if (c->log)
+		log_msg(c->log, LVL_DEBUG, "%s %s", method, url);
+	rc = curl_easy_perform(h);
+	if (rc == CURLE_WRITE_ERROR) {
+		err_set(e, EXIT_OP, "%s %s: response larger than %u bytes, refused", method,
+		        url, (unsigned)HTTP_MAX_BODY);
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		err_set_kind(e, EXIT_OP, rc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_NETWORK,
+		             "cannot reach %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+	if (c->log)
+		log_msg(c->log, LVL_DEBUG, "-> %ld (%zu bytes)", r.status, r.body.len);
+	*resp = r;
+	memset(&r, 0, sizeof(r));
+	ret = 0;
+out:
+	curl_slist_free_all(hl);
+	http_response_free(&r);
+	return ret;
+}
+
+/* The NTH value (from 0) of header NAME in the final response, or NULL. */
+static char *header_nth(const struct http_response *r, const char *name, size_t nth)
+{
+	size_t nlen = strlen(name), seen = 0;
+	const char *p = r->headers.data;
+
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len > nlen && strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
+			if (seen++ == nth) {
+				const char *v = p + nlen + 1, *end = p + len;
+				while (v < end && (*v == ' ' || *v == '\t'))
+					v++;
+				while (end > v && isspace((unsigned char)end[-1]))
+					end--;
+				return strndup(v, (size_t)(end - v));
+			}
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+char *http_header(const struct http_response *r, const char *name)
+{
+	return header_nth(r, name, 0);
+}
+
+void http_links_free(char **links)
+{
+	if (!links)
+		return;
+	for (size_t i = 0; links[i]; i++)
+		free(links[i]);
+	free(links);
+}
+
+/* Parse one Link header value: <url>;rel="x", <url2>; rel=y ... and append
+ * the URLs whose rel list contains REL. */
+static int links_from_value(const char *v, const char *rel, char ***out, size_t *n)
+{
+	const char *p = v;
+
+	while ((p = strchr(p, '<')) != NULL) {
+		const char *end = strchr(p, '>'), *next, *q;
+		bool match = false;
+
+		if (!end)
+			break;
+		next = strchr(end, '<');
+		for (q = end + 1; (q = strstr(q, "rel")) != NULL && (!next || q < next); q += 3) {
+			const char *r = q + 3;
+			size_t rl = strlen(rel);
+			while (*r == ' ')
+				r++;
+			if (*r != '=')
+				continue;
+			r++;
+			while (*r == ' ')
+				r++;
+			if (*r == '"')
+				r++;
+			if (strncasecmp(r, rel, rl) == 0 &&
+			    (r[rl] == '"' || r[rl] == ';' || r[rl] == ',' || r[rl] == ' ' || !r[rl]))
+				match = true;
+		}
+		if (match) {
+			char **nl = realloc(*out, (*n + 2) * sizeof(*nl));
+			if (!nl)
+				return -1;
+			*out = nl;
+			nl[*n] = strndup(p + 1, (size_t)(end - p - 1));
+			if (!nl[*n])
+				return -1;
+			nl[++*n] = NULL;
+		}
+		p = end + 1;
+	}
+	return 0;
+}
+
+char **http_links(const struct http_response *r, const char *rel)
+{
+	char **out = NULL, *v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; (v = header_nth(r, "Link", i)) != NULL; i++) {
+		int rc = links_from_value(v, rel, &out, &n);
+		free(v);
+		if (rc < 0) {
+			http_links_free(out);
+			return NULL;
+		}
+	}
+	return out;
+}

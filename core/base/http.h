@@ -1,0 +1,55 @@
+/* HTTP client over libcurl.
+ *
+ * https only (plain http is allowed solely to loopback addresses when the
+ * caller opts in, for local test services), connect and total timeouts,
+ * and a cap on every response body and header block so a hostile server
+ * cannot exhaust memory. */
+#ifndef ACMEHOOK_HTTP_H
+#define ACMEHOOK_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+
+struct log;
+
+#define HTTP_MAX_BODY (4u << 20)    /* 4 MiB: certificate chains are far smaller */
+#define HTTP_MAX_HEADERS (64u << 10)
+
+struct http_client {
+	void *curl;                /* CURL *, reused for connection keep-alive */
+	char *ca_bundle;           /* owned; NULL: the system store */
+	long timeout_seconds;      /* total per request */
+	bool allow_plain_loopback; /* permit http:// to 127.0.0.0/8 and ::1 */
+	struct log *log;           /* borrowed; may be NULL */
+};
+
+struct http_response {
+	long status;
+	struct buf headers;        /* raw header block of the final response */
+	struct buf body;
+};
+
+int http_client_init(struct http_client *c, const char *ca_bundle, struct log *log,
+                     struct error *e);
+void http_client_free(struct http_client *c);
+
+/* Perform one request. HEADERS is a NULL-terminated list of "Name: value"
+ * strings (or NULL). On success RESP holds the response whatever its
+ * status; on transport failure returns -1 with E naming the URL. */
+int http_request(struct http_client *c, const char *method, const char *url,
+                 const char *const *headers, const void *body, size_t body_len,
+                 long timeout_seconds, struct http_response *resp, struct error *e);
+void http_response_free(struct http_response *r);
+
+/* The first value of header NAME (case-insensitive), trimmed, as a new
+ * string; NULL when absent. */
+char *http_header(const struct http_response *r, const char *name);
+/* Every URL of a Link header with rel=REL, as a NULL-terminated array of
+ * new strings (free with http_links_free); NULL when none. */
+char **http_links(const struct http_response *r, const char *rel);
+void http_links_free(char **links);
+
+#endif

@@ -1,0 +1,256 @@
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "conf/renewal.h"
+#include "store/store.h"
+
+static int put_encoded(struct buf *b, const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		int rc = (*p == '%' || *p == ';' || *p == '=' || *p < 0x20 || *p == 0x7f ||
+		          (p == (const unsigned char *)v && *p == ' ') || (!p[1] && *p == ' '))
+		                 ? buf_printf(b, "%%%02X", *p)
+		                 : buf_append(b, p, 1);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+char *route_format(const struct route *r)
+{
+	struct buf b = {0};
+
+	if (!r->plugin || buf_puts(&b, r->plugin) < 0)
+		goto fail;
+	for (size_t i = 0; r->opts && r->opts[i] && r->opts[i + 1]; i += 2)
+		if (buf_puts(&b, "; ") < 0 || put_encoded(&b, r->opts[i]) < 0 ||
+		    buf_puts(&b, "=") < 0 || put_encoded(&b, r->opts[i + 1]) < 0)
+			goto fail;
+	return buf_steal(&b);
+fail:
+	buf_free(&b);
+	return NULL;
+}
+
+static char *decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char hex[3] = {s[i + 1], s[i + 2], 0};
+			out[o++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void trim_span(const char **p, size_t *n)
+{
+	while (*n && isspace((unsigned char)**p)) {
+		(*p)++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)(*p)[*n - 1]))
+		(*n)--;
+}
+
+int route_parse(const char *text, struct route *r)
+{
+	struct route out = {0};
+	const char *p = text;
+
+	for (bool first = true; p; first = false) {
+		const char *semi = strchr(p, ';');
+		size_t n = semi ? (size_t)(semi - p) : strlen(p);
+		const char *seg = p;
+
+		trim_span(&seg, &n);
+		if (first) {
+			if (n == 0 || !(out.plugin = strndup(seg, n)))
+				goto fail;
+		} else if (n) {
+			const char *eq = memchr(seg, '=', n);
+			char *k, *v;
+			int rc;
+			if (!eq)
+				goto fail;
+			k = decode(seg, (size_t)(eq - seg));
+			v = decode(eq + 1, n - (size_t)(eq - seg) - 1);
+			rc = (k && v && *k) ? route_set_opt(&out, k, v) : -1;
+			free(k);
+			free(v);
+			if (rc < 0)
+				goto fail;
+		}
+		p = semi ? semi + 1 : NULL;
+	}
+	*r = out;
+	return 0;
+fail:
+	route_free(&out);
+	return -1;
+}
+
+static int renewal_cb(void *ud, const char *section, const char *key, const char *value,
+                      const char *origin, struct error *e)
+{
+	struct settings *s = ud;
+
+	if (section[0] == '\0')
+		return 0; /* informational: version and paths */
+	if (strcmp(section, "renewalparams") == 0)
+		return settings_apply(s, key, value, origin, e);
+	if (strcmp(section, "routes") == 0) {
+		struct route r = {0};
+		int rc;
+		if (route_parse(value, &r) < 0)
+			return err_set(e, EXIT_USAGE, "%s: malformed route \"%s\"", origin, value);
+		rc = settings_add_domain(s, key, &r, e);
+		route_free(&r);
+		return rc;
+	}
+	if (strcmp(section, "deploy") == 0) {
+		/* Deploy steps in order: "N = PLUGIN; key=value; ..." */
+		struct route r = {0}, *nd;
+		if (route_parse(value, &r) < 0)
+			return err_set(e, EXIT_USAGE, "%s: malformed deploy step \"%s\"", origin, value);
+		nd = realloc(s->deploys, (s->n_deploys + 1) * sizeof(*nd));
+		if (!nd) {
+			route_free(&r);
+			return err_set(e, EXIT_OP, "out of memory");
+		}
+		s->deploys = nd;
+		nd[s->n_deploys++] = r;
+		return 0;
+	}
+	return err_set(e, EXIT_USAGE, "%s: unknown section [%s]", origin, section);
+}
+
+int renewal_load(const struct store *st, const char *name, struct settings *s,
+                 struct error *e)
+{
+	char path[PATH_MAX];
+
+	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
+		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
+	if (ini_parse(path, renewal_cb, s, e) < 0)
+		return -1;
+	if (s->n_domains == 0)
+		return err_set(e, EXIT_USAGE, "%s lists no domains under [[routes]]", path);
+	return 0;
+}
+
+/* Append "K = V" (nothing when V is NULL). Values are single lines: a line
+ * break would start a new setting, so it is refused, naming K. */
+static int kv(struct buf *b, const char *k, const char *v, struct error *e)
+{
+	if (!v)
+		return 0;
+	if (strchr(v, '\n') || strchr(v, '\r'))
+		return err_set(e, EXIT_USAGE, "cannot record %s in the renewal file: its value has a "
+		                              "line break",
+		               k);
+	if (buf_printf(b, "%s = %s\n", k, v) < 0)
+		return err_set(e, EXIT_OP, "out of memory");
+	return 0;
+}
+
+static int put(struct buf *b, const char *text, struct error *e)
+{
+	return buf_puts(b, text) < 0 ? err_set(e, EXIT_OP, "out of memory") : 0;
+}
+
+/* Append "KEY = N" for a number. */
+static int kn(struct buf *b, const char *k, long n, struct error *e)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%ld", n);
+	return kv(b, k, num, e);
+}
+
+/* Append "KEY = ROUTE" with the route in its one-line form. */
+static int kr(struct buf *b, const char *k, const struct route *r, struct error *e)
+{
+	char *text = route_format(r);
+	int rc = text ? kv(b, k, text, e) : err_set(e, EXIT_OP, "out of memory");
+
+	free(text);
+	return rc;
+}
+
+int renewal_save(const struct store *st, const char *name, const struct settings *s,
+                 const char *server_url, struct error *e)
+{
+	char path[PATH_MAX], dir[PATH_MAX], p[PATH_MAX];
+	static const char *const kinds[] = {"cert", "privkey", "chain", "fullchain"};
+	struct buf b = {0}, res = {0};
+	int ret = -1;
+
+	snprintf(dir, sizeof(dir), "%s/renewal", st->config_dir);
+	if (store_mkdirs(dir, 0755, e) < 0)
+		return -1;
+	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
+		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
+	snprintf(p, sizeof(p), "%s/archive/%s", st->config_dir, name);
+	if (put(&b, "# Renewal settings, written by acmehook; `acmehook renew` reads them.\n", e) < 0 ||
+	    kv(&b, "version", ACMEHOOK_VERSION, e) < 0 || kv(&b, "archive_dir", p, e) < 0)
+		goto out;
+	for (size_t i = 0; i < 4; i++) {
+		store_live_path(st, name, kinds[i], p, sizeof(p));
+		if (kv(&b, kinds[i], p, e) < 0)
+			goto out;
+	}
+	for (size_t i = 0; s->dns_resolvers && s->dns_resolvers[i]; i++)
+		if (buf_printf(&res, "%s%s", i ? ", " : "", s->dns_resolvers[i]) < 0) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+	if (put(&b, "\n[renewalparams]\n", e) < 0 || kv(&b, "server", server_url, e) < 0 ||
+	    kv(&b, "key_type", s->key_type, e) < 0 ||
+	    (strcmp(s->key_type, "rsa") == 0 ? kn(&b, "rsa_key_size", s->rsa_key_size, e)
+	                                     : kv(&b, "elliptic_curve", s->elliptic_curve, e)) < 0 ||
+	    kv(&b, "preferred_chain", s->preferred_chain, e) < 0 ||
+	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 || kv(&b, "email", s->email, e) < 0 ||
+	    kv(&b, "dns_resolver", res.data, e) < 0 ||
+	    (strcmp(s->dns_propagation, "authoritative") != 0 &&
+	     kv(&b, "dns_propagation", s->dns_propagation, e) < 0) ||
+	    (s->dns_nameserver_port != 53 &&
+	     kn(&b, "dns_nameserver_port", s->dns_nameserver_port, e) < 0) ||
+	    kn(&b, "dns_propagation_timeout", s->dns_propagation_timeout, e) < 0 ||
+	    (s->dns_propagation_seconds >= 0 &&
+	     kn(&b, "dns_propagation_seconds", s->dns_propagation_seconds, e) < 0))
+		goto out;
+	if (put(&b, "\n[[routes]]\n", e) < 0)
+		goto out;
+	for (size_t i = 0; i < s->n_domains; i++)
+		if (kr(&b, s->domains[i], &s->routes[i], e) < 0)
+			goto out;
+	if (s->n_deploys && put(&b, "\n[[deploy]]\n", e) < 0)
+		goto out;
+	for (size_t i = 0; i < s->n_deploys; i++) {
+		char idx[16];
+		snprintf(idx, sizeof(idx), "%zu", i + 1);
+		if (kr(&b, idx, &s->deploys[i], e) < 0)
+			goto out;
+	}
+	ret = store_write_atomic(path, b.data, b.len, 0644, e);
+out:
+	buf_free(&res);
+	buf_free(&b);
+	return ret;
+}

@@ -1,0 +1,24 @@
+/* Renewal files: CONFIG/renewal/NAME.conf records everything needed to
+ * renew NAME (server, key type, each name's route, deploy steps), in the
+ * same "key = value" language as cli.ini. */
+#ifndef ACMEHOOK_RENEWAL_H
+#define ACMEHOOK_RENEWAL_H
+
+#include "conf/settings.h"
+#include "base/err.h"
+
+struct store;
+
+/* Read NAME's renewal file into S (a fresh settings struct). */
+int renewal_load(const struct store *st, const char *name, struct settings *s,
+                 struct error *e);
+/* Write NAME's renewal file from the effective settings S. */
+int renewal_save(const struct store *st, const char *name, const struct settings *s,
+                 const char *server_url, struct error *e);
+
+/* A route as one line: "PLUGIN; key=value; ..." with '%', ';' and control
+ * bytes percent-encoded in values. */
+char *route_format(const struct route *r);
+int route_parse(const char *text, struct route *r);
+
+#endif

@@ -1,0 +1,71 @@
+/* The on-disk layout, certbot's:
+ *   CONFIG/live/NAME/{cert,chain,fullchain,privkey}.pem  -> ../../archive/NAME/xN.pem
+ *   CONFIG/archive/NAME/{cert,chain,fullchain,privkey}N.pem
+ *   CONFIG/renewal/NAME.conf
+ *   CONFIG/accounts/SERVER/...
+ * Every write goes to a temporary file in the same directory, is fsynced,
+ * then renamed, and the directory is fsynced; the live/ links switch only
+ * after every file of the new version is complete, so a crash at any
+ * instant leaves the previous version serving. */
+#ifndef ACMEHOOK_STORE_H
+#define ACMEHOOK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/err.h"
+
+struct store {
+	char *config_dir;
+	char *work_dir;
+	char *logs_dir;
+};
+
+int store_init(struct store *s, const char *config_dir, const char *work_dir,
+               const char *logs_dir, struct error *e);
+void store_free(struct store *s);
+
+/* mkdir -p with MODE for every directory it creates. */
+int store_mkdirs(const char *path, mode_t mode, struct error *e);
+/* Write DATA to PATH atomically with MODE from creation on. */
+int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                       struct error *e);
+/* Read a whole file of at most CAP bytes (NUL-terminated). */
+int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e);
+bool store_exists(const char *path);
+
+/* Lineage names become path components: [A-Za-z0-9._-], no leading dot,
+ * and wildcards as certbot does ("*.example.com" stays usable as
+ * "example.com"). */
+bool store_name_valid(const char *name);
+
+/* Hold an exclusive lock on lineage NAME (WORK/locks/NAME.lock); fails at
+ * once, naming the lock file, when another run holds it. */
+int store_lock(const struct store *s, const char *name, int *fd, struct error *e);
+void store_unlock(int fd);
+
+/* Paths: written into DST (cap bytes). Return 0, or -1 when too long. */
+int store_live_path(const struct store *s, const char *name, const char *kind, char *dst,
+                    size_t cap);
+int store_renewal_path(const struct store *s, const char *name, char *dst, size_t cap);
+
+bool store_lineage_exists(const struct store *s, const char *name);
+/* The newest version number in archive/NAME (0 when none). */
+int store_lineage_latest(const struct store *s, const char *name);
+
+struct lineage_files {
+	const char *privkey;   /* PEM; written 0600 */
+	const char *cert;
+	const char *chain;
+	const char *fullchain;
+};
+/* Write version N+1 of NAME and switch live/ to it. On success *VERSION is
+ * the new number. */
+int store_lineage_save(const struct store *s, const char *name, const struct lineage_files *f,
+                       int *version, struct error *e);
+/* Names of every lineage with a renewal file, sorted; NULL-terminated. */
+char **store_lineages(const struct store *s, struct error *e);
+void store_names_free(char **names);
+
+#endif
