@@ -50,7 +50,12 @@ int acct_dir(const struct store *s, const char *dir_url, char *dst, size_t cap, 
 	curl_url_get(u, CURLUPART_PATH, &path, 0);
 	snprintf(hp, sizeof(hp), "%s%s%s", host, port ? ":" : "", port ? port : "");
 	safe_part(part, sizeof(part), hp);
-	o = (size_t)snprintf(dst, cap, "%s/accounts/%s", s->config_dir, part);
+	if (store_accounts_dir(s, dst, cap) < 0) {
+		err_set(e, EXIT_USAGE, "config directory path too long: %s", s->config_dir);
+		goto out;
+	}
+	o = strlen(dst);
+	o += (size_t)snprintf(dst + o, cap - o, "/%s", part);
 	for (char *seg = path ? strtok(path, "/") : NULL; seg && o < cap; seg = strtok(NULL, "/")) {
 		safe_part(part, sizeof(part), seg);
 		o += (size_t)snprintf(dst + o, cap - o, "/%s", part);

@@ -118,7 +118,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	if (store_lineage_save(&eng->store, name, &files, &version, e) < 0 ||
 	    renewal_save(&eng->store, name, s, issue_server_url(s), e) < 0)
 		goto out;
-	snprintf(live, sizeof(live), "%s/live/%s", eng->store.config_dir, name);
+	store_live_dir(&eng->store, name, live, sizeof(live));
 	fprintf(eng->out, "Successfully received certificate.\n");
 	store_live_path(&eng->store, name, "fullchain", p, sizeof(p));
 	fprintf(eng->out, "Certificate is saved at: %s\n", p);

@@ -201,12 +201,12 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	struct buf b = {0}, res = {0};
 	int ret = -1;
 
-	snprintf(dir, sizeof(dir), "%s/renewal", st->config_dir);
+	store_renewal_dir(st, dir, sizeof(dir));
 	if (store_mkdirs(dir, 0755, e) < 0)
 		return -1;
 	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
 		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
-	snprintf(p, sizeof(p), "%s/archive/%s", st->config_dir, name);
+	store_archive_dir(st, name, p, sizeof(p));
 	if (put(&b, "# Renewal settings, written by acmehook; `acmehook renew` reads them.\n", e) < 0 ||
 	    kv(&b, "version", ACMEHOOK_VERSION, e) < 0 || kv(&b, "archive_dir", p, e) < 0)
 		goto out;

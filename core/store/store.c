@@ -11,159 +11,6 @@
 
 #include "store/store.h"
 
-int store_mkdirs(const char *path, mode_t mode, struct error *e)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return err_set(e, EXIT_USAGE, "bad directory path \"%s\"", path);
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-				return err_set(e, EXIT_OP, "cannot create directory %s: %s", tmp,
-				               strerror(errno));
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
-
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, rc;
-
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = (size_t)(slash - path);
-		if (n == 0)
-			n = 1;
-		if (n >= sizeof(dir))
-			return -1;
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                       struct error *e)
-{
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd = -1, ret = -1;
-	bool created = false;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
-		return err_set(e, EXIT_USAGE, "path too long: %s", path);
-	/* mkstemp creates the file 0600; the final mode is set before any
-	 * byte is written, so a key is never readable by others. */
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err_set(e, EXIT_OP, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	created = true;
-	if (fchmod(fd, mode) < 0) {
-		err_set(e, EXIT_OP, "cannot set mode of %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_set(e, EXIT_OP, "cannot write %s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		err_set(e, EXIT_OP, "cannot flush %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err_set(e, EXIT_OP, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
-	}
-	created = false;
-	fsync_dir_of(path);
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp);
-	return ret;
-}
-
-int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e)
-{
-	FILE *f = NULL;
-	char *buf = NULL;
-	size_t n = 0;
-	int ret = -1;
-	struct stat st;
-
-	f = fopen(path, "rbe");
-	if (!f) {
-		err_set(e, errno == ENOENT ? EXIT_USAGE : EXIT_OP, "cannot read %s: %s", path,
-		        strerror(errno));
-		goto out;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		err_set(e, EXIT_USAGE, "%s is not a regular file", path);
-		goto out;
-	}
-	if ((size_t)st.st_size > cap) {
-		err_set(e, EXIT_USAGE, "%s is larger than %zu bytes", path, cap);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		err_set(e, EXIT_OP, "out of memory reading %s", path);
-		goto out;
-	}
-	n = fread(buf, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		err_set(e, EXIT_OP, "cannot read %s", path);
-		goto out;
-	}
-	buf[n] = '\0';
-	*data = buf;
-	buf = NULL;
-	if (len)
-		*len = n;
-	ret = 0;
-out:
-	free(buf);
-	if (f)
-		fclose(f);
-	return ret;
-}
-
-bool store_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
 bool store_name_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -213,7 +60,7 @@ int store_lock(const struct store *s, const char *name, int *fd, struct error *e
 		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
 	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (f < 0)
-		return err_set(e, EXIT_OP, "cannot open lock %s: %s", path, strerror(errno));
+		return err_set_errno(e, EXIT_OP, errno, "cannot open lock %s: %s", path, strerror(errno));
 	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
 		close(f);
 		return err_set(e, EXIT_OP,
@@ -229,17 +76,57 @@ void store_unlock(int fd)
 		close(fd);
 }
 
+/* Every path of the layout is made here, so the layout is known in one
+ * place. Each returns -1 when DST is too small. */
+static int area_path(const struct store *s, const char *area, const char *name, char *dst,
+                     size_t cap)
+{
+	int n = name ? snprintf(dst, cap, "%s/%s/%s", s->config_dir, area, name)
+	             : snprintf(dst, cap, "%s/%s", s->config_dir, area);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int store_live_dir(const struct store *s, const char *name, char *dst, size_t cap)
+{
+	return area_path(s, "live", name, dst, cap);
+}
+
+int store_archive_dir(const struct store *s, const char *name, char *dst, size_t cap)
+{
+	return area_path(s, "archive", name, dst, cap);
+}
+
+int store_renewal_dir(const struct store *s, char *dst, size_t cap)
+{
+	return area_path(s, "renewal", NULL, dst, cap);
+}
+
+int store_accounts_dir(const struct store *s, char *dst, size_t cap)
+{
+	return area_path(s, "accounts", NULL, dst, cap);
+}
+
 int store_live_path(const struct store *s, const char *name, const char *kind, char *dst,
                     size_t cap)
 {
-	return snprintf(dst, cap, "%s/live/%s/%s.pem", s->config_dir, name, kind) >= (int)cap
-	               ? -1
-	               : 0;
+	char dir[PATH_MAX];
+	int n;
+
+	if (store_live_dir(s, name, dir, sizeof(dir)) < 0)
+		return -1;
+	n = snprintf(dst, cap, "%s/%s.pem", dir, kind);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
 int store_renewal_path(const struct store *s, const char *name, char *dst, size_t cap)
 {
-	return snprintf(dst, cap, "%s/renewal/%s.conf", s->config_dir, name) >= (int)cap ? -1 : 0;
+	char dir[PATH_MAX];
+	int n;
+
+	if (store_renewal_dir(s, dir, sizeof(dir)) < 0)
+		return -1;
+	n = snprintf(dst, cap, "%s/%s.conf", dir, name);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
 bool store_lineage_exists(const struct store *s, const char *name)
@@ -255,7 +142,8 @@ int store_lineage_latest(const struct store *s, const char *name)
 	struct dirent *de;
 	int best = 0;
 
-	snprintf(dir, sizeof(dir), "%s/archive/%s", s->config_dir, name);
+	if (store_archive_dir(s, name, dir, sizeof(dir)) < 0)
+		return 0;
 	d = opendir(dir);
 	if (!d)
 		return 0;
@@ -280,10 +168,10 @@ static int switch_link(const char *target, const char *link, struct error *e)
 		return err_set(e, EXIT_USAGE, "path too long: %s", link);
 	unlink(tmp);
 	if (symlink(target, tmp) < 0)
-		return err_set(e, EXIT_OP, "cannot create link %s: %s", tmp, strerror(errno));
+		return err_set_errno(e, EXIT_OP, errno, "cannot create link %s: %s", tmp, strerror(errno));
 	if (rename(tmp, link) < 0) {
 		unlink(tmp);
-		return err_set(e, EXIT_OP, "cannot switch link %s: %s", link, strerror(errno));
+		return err_set_errno(e, EXIT_OP, errno, "cannot switch link %s: %s", link, strerror(errno));
 	}
 	return 0;
 }
@@ -316,13 +204,14 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 
 	if (!store_name_valid(name))
 		return err_set(e, EXIT_USAGE, "invalid certificate name \"%s\"", name);
-	snprintf(archive, sizeof(archive), "%s/archive/%s", s->config_dir, name);
-	snprintf(live, sizeof(live), "%s/live/%s", s->config_dir, name);
+	if (store_archive_dir(s, name, archive, sizeof(archive)) < 0 ||
+	    store_live_dir(s, name, live, sizeof(live)) < 0)
+		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
 	/* archive/ and live/ hold private keys: 0700 like certbot's. */
-	snprintf(path, sizeof(path), "%s/archive", s->config_dir);
+	store_archive_dir(s, NULL, path, sizeof(path));
 	if (store_mkdirs(path, 0700, e) < 0 || store_mkdirs(archive, 0700, e) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/live", s->config_dir);
+	store_live_dir(s, NULL, path, sizeof(path));
 	if (store_mkdirs(path, 0700, e) < 0)
 		return -1;
 	v = store_lineage_latest(s, name) + 1;
@@ -343,29 +232,30 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 	 * crash) never sees the new key with the old certificate. Paths such
 	 * as live/NAME/fullchain.pem work as in certbot's layout. */
 	snprintf(vname, sizeof(vname), ".%s-v%d", name, v);
-	snprintf(vdir, sizeof(vdir), "%s/live/%s", s->config_dir, vname);
+	store_live_dir(s, vname, vdir, sizeof(vdir));
 	remove_link_dir(vdir); /* left by a crash before the switch */
 	if (mkdir(vdir, 0700) < 0)
-		return err_set(e, EXIT_OP, "cannot create %s: %s", vdir, strerror(errno));
+		return err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", vdir, strerror(errno));
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(target, sizeof(target), "../../archive/%s/%s%d.pem", name, kinds[i], v);
 		snprintf(path, sizeof(path), "%s/%s.pem", vdir, kinds[i]);
 		if (symlink(target, path) < 0) {
-			err_set(e, EXIT_OP, "cannot create link %s: %s", path, strerror(errno));
+			err_set_errno(e, EXIT_OP, errno, "cannot create link %s: %s", path, strerror(errno));
 			remove_link_dir(vdir);
 			return -1;
 		}
 	}
 	snprintf(path, sizeof(path), "%s/.", vdir);
-	fsync_dir_of(path);
+	store_fsync_dir_of(path);
 	/* A lineage from before this layout (or from certbot) has a real
 	 * directory at live/NAME: set it aside once; rename() cannot replace a
 	 * directory with a link. */
 	if (lstat(live, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(aside, sizeof(aside), "%s/live/.%s-old", s->config_dir, name);
+		snprintf(path, sizeof(path), ".%s-old", name);
+		store_live_dir(s, path, aside, sizeof(aside));
 		remove_link_dir(aside);
 		if (rename(live, aside) < 0) {
-			err_set(e, EXIT_OP, "cannot move %s aside: %s", live, strerror(errno));
+			err_set_errno(e, EXIT_OP, errno, "cannot move %s aside: %s", live, strerror(errno));
 			remove_link_dir(vdir);
 			return -1;
 		}
@@ -374,9 +264,9 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 		remove_link_dir(vdir);
 		return -1;
 	}
-	fsync_dir_of(live);
+	store_fsync_dir_of(live);
 	/* The previous versions' link directories are no longer reachable. */
-	snprintf(path, sizeof(path), "%s/live", s->config_dir);
+	store_live_dir(s, NULL, path, sizeof(path));
 	d = opendir(path);
 	while (d && (de = readdir(d)) != NULL) {
 		size_t n = strlen(name);
@@ -412,7 +302,7 @@ char **store_lineages(const struct store *s, struct error *e)
 	char **names = NULL;
 	size_t n = 0;
 
-	snprintf(dir, sizeof(dir), "%s/renewal", s->config_dir);
+	store_renewal_dir(s, dir, sizeof(dir));
 	names = calloc(1, sizeof(*names));
 	if (!names)
 		goto fail;

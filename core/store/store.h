@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "base/err.h"
+#include "store/fs.h"
 
 struct store {
 	char *config_dir;
@@ -26,15 +27,6 @@ int store_init(struct store *s, const char *config_dir, const char *work_dir,
                const char *logs_dir, struct error *e);
 void store_free(struct store *s);
 
-/* mkdir -p with MODE for every directory it creates. */
-int store_mkdirs(const char *path, mode_t mode, struct error *e);
-/* Write DATA to PATH atomically with MODE from creation on. */
-int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                       struct error *e);
-/* Read a whole file of at most CAP bytes (NUL-terminated). */
-int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e);
-bool store_exists(const char *path);
-
 /* Lineage names become path components: [A-Za-z0-9._-], no leading dot,
  * and wildcards as certbot does ("*.example.com" stays usable as
  * "example.com"). */
@@ -45,7 +37,14 @@ bool store_name_valid(const char *name);
 int store_lock(const struct store *s, const char *name, int *fd, struct error *e);
 void store_unlock(int fd);
 
-/* Paths: written into DST (cap bytes). Return 0, or -1 when too long. */
+/* Paths of the layout, written into DST (CAP bytes); nothing outside
+ * store/ spells "live", "archive", "renewal" or "accounts". Each returns 0,
+ * or -1 when DST is too small. A NULL NAME gives the area's directory. */
+int store_live_dir(const struct store *s, const char *name, char *dst, size_t cap);
+int store_archive_dir(const struct store *s, const char *name, char *dst, size_t cap);
+int store_renewal_dir(const struct store *s, char *dst, size_t cap);
+int store_accounts_dir(const struct store *s, char *dst, size_t cap);
+/* live/NAME/KIND.pem and renewal/NAME.conf. */
 int store_live_path(const struct store *s, const char *name, const char *kind, char *dst,
                     size_t cap);
 int store_renewal_path(const struct store *s, const char *name, char *dst, size_t cap);

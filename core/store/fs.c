@@ -1,0 +1,168 @@
+/* File operations with the guarantees the store promises: directories
+ * made with a mode, writes that are atomic and durable, bounded reads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/fs.h"
+
+int store_mkdirs(const char *path, mode_t mode, struct error *e)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(tmp))
+		return err_set(e, EXIT_USAGE, "bad directory path \"%s\"", path);
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+				return err_set_errno(e, EXIT_OP, errno, "cannot create directory %s: %s",
+				                     tmp, strerror(errno));
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+int store_fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		size_t n = (size_t)(slash - path);
+		if (n == 0)
+			n = 1;
+		if (n >= sizeof(dir))
+			return -1;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                       struct error *e)
+{
+	char tmp[PATH_MAX];
+	const char *p = data;
+	int fd = -1, ret = -1;
+	bool created = false;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+		return err_set(e, EXIT_USAGE, "path too long: %s", path);
+	/* mkstemp creates the file 0600; the final mode is set before any
+	 * byte is written, so a key is never readable by others. */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	created = true;
+	if (fchmod(fd, mode) < 0) {
+		err_set_errno(e, EXIT_OP, errno, "cannot set mode of %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* write() returning 0 has no errno: call it a full disk,
+			 * the only way a regular file stops taking bytes. */
+			int err = n < 0 ? errno : ENOSPC;
+			err_set_errno(e, EXIT_OP, err, "cannot write %s: %s", tmp, strerror(err));
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		err_set_errno(e, EXIT_OP, errno, "cannot flush %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err_set_errno(e, EXIT_OP, errno, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		goto out;
+	}
+	created = false;
+	store_fsync_dir_of(path);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlink(tmp);
+	return ret;
+}
+
+int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n = 0;
+	int ret = -1;
+	struct stat st;
+
+	f = fopen(path, "rbe");
+	if (!f) {
+		err_set_errno(e, errno == ENOENT ? EXIT_USAGE : EXIT_OP, errno, "cannot read %s: %s",
+		              path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(e, EXIT_USAGE, "%s is not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > cap) {
+		err_set(e, EXIT_USAGE, "%s is larger than %zu bytes", path, cap);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		err_set_kind(e, EXIT_OP, ERR_NOMEM, "out of memory reading %s", path);
+		goto out;
+	}
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		err_set(e, EXIT_OP, "cannot read %s", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	buf = NULL;
+	if (len)
+		*len = n;
+	ret = 0;
+out:
+	free(buf);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+bool store_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}

@@ -1,0 +1,24 @@
+/* File operations with the store's guarantees (see fs.c). Errors name the
+ * path; a full disk is kind ERR_NOSPACE, other failures ERR_IO. */
+#ifndef ACMEHOOK_STORE_FS_H
+#define ACMEHOOK_STORE_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/err.h"
+
+/* mkdir -p with MODE for every directory it creates. */
+int store_mkdirs(const char *path, mode_t mode, struct error *e);
+/* Write DATA to PATH atomically with MODE from creation on. */
+int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                       struct error *e);
+/* Read a whole file of at most CAP bytes (NUL-terminated). */
+int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e);
+bool store_exists(const char *path);
+/* fsync the directory holding PATH, so a rename in it is durable.
+ * Returns 0 or -1 (errno set). */
+int store_fsync_dir_of(const char *path);
+
+#endif
