@@ -6,6 +6,7 @@
 
 #include "fuzz_util.h"
 #include "acme/jws.h"
+#include "jws_verify.h"
 
 static const char test_key_pem[] =
 	"-----BEGIN PRIVATE KEY-----\n"

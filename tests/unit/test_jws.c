@@ -10,6 +10,7 @@
 #include "base/b64.h"
 #include "check.h"
 #include "acme/jws.h"
+#include "jws_verify.h"
 
 /* RFC 7638 §3.1. */
 static const char rfc7638_n[] =
