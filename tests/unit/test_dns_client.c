@@ -25,6 +25,8 @@
 #include "check.h"
 #include "dns/wire.h"
 #include "dns/client.h"
+#include "dns/propagation.h"
+#include "dns/update.h"
 #include "base/log.h"
 
 struct named {
