@@ -16,6 +16,7 @@
 #include "base/b64.h"
 #include "base/sleep.h"
 #include "dns/client.h"
+#include "dns/propagation.h"
 #include "acme/jws.h"
 #include "base/log.h"
 #include "acme/order.h"

@@ -7,6 +7,7 @@
 
 #include "conf/settings.h"
 #include "dns/client.h"
+#include "dns/propagation.h"
 #include "base/err.h"
 #include "base/http.h"
 #include "base/log.h"

@@ -295,12 +295,80 @@ static int rdata_check(const uint8_t *wire, size_t len, const struct dns_rr *rr)
 	}
 }
 
+static const char *const section_names[] = {"question", "answer", "authority", "additional"};
+
+/* The question of R (at most one), from *POS on. */
+static int parse_question(struct dns_msg *r, size_t *pos, struct error *e)
+{
+	if (r->count[DNS_S_QUESTION] > 1)
+		return err_set(e, EXIT_OP, "DNS message has %u questions", r->count[DNS_S_QUESTION]);
+	if (r->count[DNS_S_QUESTION] == 0)
+		return 0;
+	if (dns_name_read(r->wire, r->len, *pos, false, r->qname, sizeof(r->qname), pos) < 0 ||
+	    *pos + 4 > r->len)
+		return err_set(e, EXIT_OP, "DNS message has a malformed question");
+	r->qtype = get16(r->wire + *pos);
+	r->qclass = get16(r->wire + *pos + 2);
+	*pos += 4;
+	r->has_question = true;
+	return 0;
+}
+
+/* The record of section S at *POS of R into RR; *POS moves past it and
+ * *WIRE_NAME_LEN gets the length of its owner name in wire form. */
+static int parse_rr(const struct dns_msg *r, enum dns_section s, size_t *pos, struct dns_rr *rr,
+		    size_t *wire_name_len, struct error *e)
+{
+	uint8_t w[DNS_MAX_WIRE_NAME];
+
+	rr->section = s;
+	rr->off = *pos;
+	rr->name_off = *pos;
+	if (name_expand(r->wire, r->len, *pos, w, wire_name_len, pos) < 0)
+		return err_set(e, EXIT_OP, "DNS message has a malformed name in the %s section",
+			       section_names[s]);
+	if (*pos + 10 > r->len)
+		return err_set(e, EXIT_OP, "DNS message truncated in the %s section",
+			       section_names[s]);
+	rr->type = get16(r->wire + *pos);
+	rr->rclass = get16(r->wire + *pos + 2);
+	rr->ttl = get32(r->wire + *pos + 4);
+	rr->rdlen = get16(r->wire + *pos + 8);
+	rr->rdata_off = *pos + 10;
+	if (rr->rdata_off + rr->rdlen > r->len)
+		return err_set(e, EXIT_OP, "DNS message truncated in the %s section",
+			       section_names[s]);
+	*pos = rr->rdata_off + rr->rdlen;
+	if (rdata_check(r->wire, r->len, rr) < 0)
+		return err_set(e, EXIT_OP, "DNS message has malformed %s data in the %s section",
+			       dns_type_name(rr->type), section_names[s]);
+	return 0;
+}
+
+/* OPT and TSIG records are message metadata: note them in R, and refuse
+ * them out of place (OPT once, at the root, in the additional section;
+ * TSIG the very last record, of class ANY). */
+static int note_meta_rr(struct dns_msg *r, const struct dns_rr *rr, size_t wire_name_len,
+			bool last, struct error *e)
+{
+	if (rr->type == DNS_T_OPT) {
+		if (rr->section != DNS_S_ADDITIONAL || r->has_opt || wire_name_len != 1)
+			return err_set(e, EXIT_OP, "DNS message has a misplaced OPT record");
+		r->has_opt = true;
+		r->edns_udp_size = rr->rclass;
+		r->rcode |= (int)((rr->ttl >> 24) & 0xFF) << 4;
+	} else if (rr->type == DNS_T_TSIG) {
+		if (rr->section != DNS_S_ADDITIONAL || !last || rr->rclass != DNS_C_ANY)
+			return err_set(e, EXIT_OP, "DNS message has a misplaced TSIG record");
+		r->has_tsig = true;
+	}
+	return 0;
+}
+
 int dns_parse(const uint8_t *wire, size_t len, struct dns_msg *m, struct error *e)
 {
 	struct dns_msg r;
 	size_t pos = DNS_HEADER_LEN, total, nr = 0;
-	static const char *const section_names[] = {"question", "answer", "authority",
-						    "additional"};
 	int rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -320,21 +388,8 @@ int dns_parse(const uint8_t *wire, size_t len, struct dns_msg *m, struct error *
 	r.rcode = r.flags & 0xF;
 	for (int i = 0; i < 4; i++)
 		r.count[i] = get16(wire + 4 + 2 * i);
-	if (r.count[0] > 1) {
-		err_set(e, EXIT_OP, "DNS message has %u questions", r.count[0]);
+	if (parse_question(&r, &pos, e) < 0)
 		goto out;
-	}
-	if (r.count[0] == 1) {
-		if (dns_name_read(wire, len, pos, false, r.qname, sizeof(r.qname), &pos) < 0 ||
-		    pos + 4 > len) {
-			err_set(e, EXIT_OP, "DNS message has a malformed question");
-			goto out;
-		}
-		r.qtype = get16(wire + pos);
-		r.qclass = get16(wire + pos + 2);
-		pos += 4;
-		r.has_question = true;
-	}
 	total = (size_t)r.count[1] + r.count[2] + r.count[3];
 	/* The smallest record is 11 bytes, so a count the data cannot hold is
 	 * rejected before anything is allocated for it. */
@@ -345,61 +400,19 @@ int dns_parse(const uint8_t *wire, size_t len, struct dns_msg *m, struct error *
 	if (total) {
 		r.rrs = calloc(total, sizeof(*r.rrs));
 		if (!r.rrs) {
-			err_set(e, EXIT_OP, "out of memory parsing a DNS message");
+			err_nomem(e);
 			goto out;
 		}
 	}
 	for (int s = DNS_S_ANSWER; s <= DNS_S_ADDITIONAL; s++) {
 		for (unsigned i = 0; i < r.count[s]; i++) {
-			struct dns_rr *rr = &r.rrs[nr];
-			uint8_t w[DNS_MAX_WIRE_NAME];
-			size_t wl;
+			size_t wl = 0;
 
-			rr->section = (enum dns_section)s;
-			rr->off = pos;
-			rr->name_off = pos;
-			if (name_expand(wire, len, pos, w, &wl, &pos) < 0) {
-				err_set(e, EXIT_OP, "DNS message has a malformed name in the %s section",
-					section_names[s]);
+			if (parse_rr(&r, (enum dns_section)s, &pos, &r.rrs[nr], &wl, e) < 0)
 				goto out;
-			}
-			if (pos + 10 > len) {
-				err_set(e, EXIT_OP, "DNS message truncated in the %s section",
-					section_names[s]);
-				goto out;
-			}
-			rr->type = get16(wire + pos);
-			rr->rclass = get16(wire + pos + 2);
-			rr->ttl = get32(wire + pos + 4);
-			rr->rdlen = get16(wire + pos + 8);
-			rr->rdata_off = pos + 10;
-			if (rr->rdata_off + rr->rdlen > len) {
-				err_set(e, EXIT_OP, "DNS message truncated in the %s section",
-					section_names[s]);
-				goto out;
-			}
-			pos = rr->rdata_off + rr->rdlen;
 			nr++;
-			if (rdata_check(wire, len, rr) < 0) {
-				err_set(e, EXIT_OP, "DNS message has malformed %s data in the %s section",
-					dns_type_name(rr->type), section_names[s]);
+			if (note_meta_rr(&r, &r.rrs[nr - 1], wl, nr == total, e) < 0)
 				goto out;
-			}
-			if (rr->type == DNS_T_OPT) {
-				if (s != DNS_S_ADDITIONAL || r.has_opt || wl != 1) {
-					err_set(e, EXIT_OP, "DNS message has a misplaced OPT record");
-					goto out;
-				}
-				r.has_opt = true;
-				r.edns_udp_size = rr->rclass;
-				r.rcode |= (int)((rr->ttl >> 24) & 0xFF) << 4;
-			} else if (rr->type == DNS_T_TSIG) {
-				if (s != DNS_S_ADDITIONAL || nr != total || rr->rclass != DNS_C_ANY) {
-					err_set(e, EXIT_OP, "DNS message has a misplaced TSIG record");
-					goto out;
-				}
-				r.has_tsig = true;
-			}
 		}
 	}
 	if (pos != len) {
@@ -422,6 +435,49 @@ void dns_msg_free(struct dns_msg *m)
 	free(m->rrs);
 	m->rrs = NULL;
 	m->nrr = 0;
+}
+
+/* SOA data from OFF to END as "mname rname serial refresh retry expire
+ * minimum", malloc'd; NULL when malformed or out of memory. */
+static char *soa_text(const uint8_t *w, size_t off, size_t end)
+{
+	char mname[DNS_NAME_TEXT], rname[DNS_NAME_TEXT], *s;
+	size_t next = 0, n;
+
+	if (dns_name_read(w, end, off, true, mname, sizeof(mname), &next) < 0 ||
+	    dns_name_read(w, end, next, true, rname, sizeof(rname), &next) < 0 || next + 20 != end)
+		return NULL;
+	n = strlen(mname) + strlen(rname) + 5 * 11 + 8;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	snprintf(s, n, "%s %s %u %u %u %u %u", mname, rname, get32(w + next), get32(w + next + 4),
+		 get32(w + next + 8), get32(w + next + 12), get32(w + next + 16));
+	return s;
+}
+
+/* TXT data from OFF to END: its character-strings concatenated, malloc'd;
+ * NULL when malformed or out of memory. */
+static char *txt_text(const uint8_t *w, size_t off, size_t end)
+{
+	size_t p = off, o = 0;
+	char *s = malloc(end - off + 1);
+
+	if (!s)
+		return NULL;
+	while (p < end) {
+		size_t n = w[p];
+
+		if (p + 1 + n > end) {
+			free(s);
+			return NULL;
+		}
+		memcpy(s + o, w + p + 1, n);
+		o += n;
+		p += 1 + n;
+	}
+	s[o] = '\0';
+	return s;
 }
 
 int dns_rdata_text(const struct dns_msg *m, const struct dns_rr *rr, char **out)
@@ -456,44 +512,12 @@ int dns_rdata_text(const struct dns_msg *m, const struct dns_rr *rr, char **out)
 		s = strdup(name);
 		break;
 	}
-	case DNS_T_SOA: {
-		char mname[DNS_NAME_TEXT], rname[DNS_NAME_TEXT];
-		size_t n;
-
-		if (dns_name_read(w, end, rr->rdata_off, true, mname, sizeof(mname), &next) < 0 ||
-		    dns_name_read(w, end, next, true, rname, sizeof(rname), &next) < 0 ||
-		    next + 20 != end)
-			goto out;
-		n = strlen(mname) + strlen(rname) + 5 * 11 + 8;
-		s = malloc(n);
-		if (!s)
-			goto out;
-		snprintf(s, n, "%s %s %u %u %u %u %u", mname, rname, get32(w + next),
-			 get32(w + next + 4), get32(w + next + 8), get32(w + next + 12),
-			 get32(w + next + 16));
+	case DNS_T_SOA:
+		s = soa_text(w, rr->rdata_off, end);
 		break;
-	}
-	case DNS_T_TXT: {
-		size_t p = rr->rdata_off, o = 0;
-
-		s = malloc((size_t)rr->rdlen + 1);
-		if (!s)
-			goto out;
-		while (p < end) {
-			size_t n = w[p];
-
-			if (p + 1 + n > end) {
-				free(s);
-				s = NULL;
-				goto out;
-			}
-			memcpy(s + o, w + p + 1, n);
-			o += n;
-			p += 1 + n;
-		}
-		s[o] = '\0';
+	case DNS_T_TXT:
+		s = txt_text(w, rr->rdata_off, end);
 		break;
-	}
 	default:
 		goto out;
 	}

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "dns/client.h"
+#include "dns/update.h"
 #include "base/http.h"
 #include "base/log.h"
 #include "host/host.h"
