@@ -13,64 +13,6 @@
 #include "cli/engine.h"
 #include "conf/renewal.h"
 
-static const char *const key_types[] = {"ecdsa", "rsa", NULL};
-static const char *const curves[] = {"secp256r1", "secp384r1", NULL};
-static const char *const account_key_types[] = {"ec256", "ec384", "rsa2048", "rsa3072",
-                                                "rsa4096", NULL};
-static const char *const hmac_algs[] = {"HS256", "HS384", "HS512", NULL};
-static const char *const reasons[] = {"unspecified", "keycompromise", "affiliationchanged",
-                                      "superseded", "cessationofoperation", NULL};
-
-static bool one_of(const char *v, const char *const *list)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (strcasecmp(v, list[i]) == 0)
-			return true;
-	return false;
-}
-
-int engine_check_settings(const struct settings *s, struct error *e)
-{
-	if (s->key_type && !one_of(s->key_type, key_types))
-		return err_set(e, EXIT_USAGE, "--key-type \"%s\" is not one of ecdsa, rsa", s->key_type);
-	if (s->elliptic_curve && !one_of(s->elliptic_curve, curves))
-		return err_set(e, EXIT_USAGE, "--elliptic-curve \"%s\" is not one of secp256r1, secp384r1",
-		               s->elliptic_curve);
-	if (s->rsa_key_size && s->rsa_key_size != 2048 && s->rsa_key_size != 3072 &&
-	    s->rsa_key_size != 4096)
-		return err_set(e, EXIT_USAGE, "--rsa-key-size %d is not one of 2048, 3072, 4096",
-		               s->rsa_key_size);
-	if (s->account_key_type && !one_of(s->account_key_type, account_key_types))
-		return err_set(e, EXIT_USAGE,
-		               "--account-key-type \"%s\" is not one of ec256, ec384, rsa2048, "
-		               "rsa3072, rsa4096",
-		               s->account_key_type);
-	if (s->eab_hmac_alg && !one_of(s->eab_hmac_alg, hmac_algs))
-		return err_set(e, EXIT_USAGE, "--eab-hmac-alg \"%s\" is not one of HS256, HS384, HS512",
-		               s->eab_hmac_alg);
-	if (s->reason && !one_of(s->reason, reasons))
-		return err_set(e, EXIT_USAGE,
-		               "--reason \"%s\" is not one of unspecified, keycompromise, "
-		               "affiliationchanged, superseded, cessationofoperation",
-		               s->reason);
-	if ((s->eab_kid != NULL) != (s->eab_hmac_key != NULL))
-		return err_set(e, EXIT_USAGE, "External Account Binding needs both --eab-kid and "
-		                              "--eab-hmac-key");
-	if (s->eab_hmac_key) {
-		unsigned char *k = NULL;
-		size_t n = 0;
-		/* Never echo the key itself: name it by its length only. */
-		if (b64url_decode(s->eab_hmac_key, &k, &n) < 0 || n == 0)
-			return err_set(e, EXIT_USAGE,
-			               "--eab-hmac-key (%zu characters) is not base64url; copy the MAC "
-			               "key exactly as your CA shows it",
-			               strlen(s->eab_hmac_key));
-		OPENSSL_cleanse(k, n);
-		free(k);
-	}
-	return 0;
-}
-
 static enum log_level level_for(int verbose)
 {
 	if (verbose <= -1)
@@ -94,7 +36,7 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	settings_init(&eng->base);
 	log_init(&eng->log, LVL_INFO);
 	if (settings_merge(&eng->base, cli, e) < 0 || settings_merge(&eng->base, ini, e) < 0 ||
-	    settings_defaults(&eng->base, e) < 0)
+	    settings_defaults(&eng->base, e) < 0 || settings_check(&eng->base, e) < 0)
 		goto out;
 	eng->log.level = level_for(eng->base.verbose);
 	if (eng->base.eab_hmac_key) {
@@ -180,18 +122,9 @@ int engine_lineage_settings(struct engine *eng, const char *name, bool with_cli_
 	settings_init(&cli_copy);
 	if (settings_merge(&cli_copy, eng->cli, e) < 0)
 		goto out;
-	if (!with_cli_domains) {
-		/* `renew` takes each lineage's names from its own file. */
-		for (size_t i = 0; i < cli_copy.n_domains; i++) {
-			free(cli_copy.domains[i]);
-			route_free(&cli_copy.routes[i]);
-		}
-		free(cli_copy.domains);
-		free(cli_copy.routes);
-		cli_copy.domains = NULL;
-		cli_copy.routes = NULL;
-		cli_copy.n_domains = 0;
-	}
+	/* `renew` takes each lineage's names from its own file. */
+	if (!with_cli_domains)
+		settings_drop_domains(&cli_copy);
 	if (settings_merge(out, &cli_copy, e) < 0)
 		goto out;
 	if (name && store_lineage_exists(&eng->store, name)) {
@@ -209,10 +142,10 @@ int engine_lineage_settings(struct engine *eng, const char *name, bool with_cli_
 	out->work_dir = strdup(eng->base.work_dir);
 	out->logs_dir = strdup(eng->base.logs_dir);
 	if (!out->config_dir || !out->work_dir || !out->logs_dir) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
-	ret = engine_check_settings(out, e);
+	ret = settings_check(out, e);
 out:
 	settings_free(&stored);
 	settings_free(&cli_copy);

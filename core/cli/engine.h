@@ -49,8 +49,4 @@ int cmd_script(struct engine *eng, struct error *e);
 /* Propagation settings from S. */
 void engine_propagation(const struct settings *s, struct dns_propagation_cfg *cfg);
 
-/* Check values that need no network: key type, curve, RSA size, HMAC
- * algorithm, revocation reason, EAB key encoding. */
-int engine_check_settings(const struct settings *s, struct error *e);
-
 #endif

@@ -9,7 +9,7 @@
 
 #include "base/log.h"
 #include "conf/credentials.h"
-#include "conf/settings.h"
+#include "conf/ini.h"
 
 struct cred_ctx {
 	struct log *log;
@@ -27,7 +27,7 @@ static int cred_cb(void *ud, const char *section, const char *key, const char *v
 		return err_set(e, EXIT_USAGE, "%s: credentials files have no sections", origin);
 	nkv = realloc(c->kv, (c->n * 2 + 3) * sizeof(*nkv));
 	if (!nkv)
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	c->kv = nkv;
 	nkv[c->n * 2] = strdup(key);
 	nkv[c->n * 2 + 1] = strdup(value);
@@ -36,7 +36,7 @@ static int cred_cb(void *ud, const char *section, const char *key, const char *v
 		free(nkv[c->n * 2]);
 		free(nkv[c->n * 2 + 1]);
 		nkv[c->n * 2] = NULL;
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	}
 	c->n++;
 	if (log_secret_key(key))
@@ -59,8 +59,8 @@ int credentials_load(const char *path, struct log *log, char ***kv, struct error
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		return err_set(e, EXIT_USAGE, "cannot read the credentials file %s: %s", path,
-		               strerror(errno));
+		return err_set_errno(e, EXIT_USAGE, errno, "cannot read the credentials file %s: %s",
+		                     path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return err_set(e, EXIT_USAGE, "credentials file %s is not a regular file", path);
 	/* certbot warns; we refuse: a secret others can read is already lost. */
@@ -74,7 +74,7 @@ int credentials_load(const char *path, struct log *log, char ***kv, struct error
 		return -1;
 	}
 	if (!c.kv && !(c.kv = calloc(1, sizeof(*c.kv))))
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	*kv = c.kv;
 	return 0;
 }

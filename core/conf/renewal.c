@@ -1,109 +1,14 @@
-#include <ctype.h>
+/* Renewal files: reading one into a struct settings, writing one from the
+ * effective settings of a lineage. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
+#include "conf/ini.h"
 #include "conf/renewal.h"
 #include "store/store.h"
-
-static int put_encoded(struct buf *b, const char *v)
-{
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		int rc = (*p == '%' || *p == ';' || *p == '=' || *p < 0x20 || *p == 0x7f ||
-		          (p == (const unsigned char *)v && *p == ' ') || (!p[1] && *p == ' '))
-		                 ? buf_printf(b, "%%%02X", *p)
-		                 : buf_append(b, p, 1);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-char *route_format(const struct route *r)
-{
-	struct buf b = {0};
-
-	if (!r->plugin || buf_puts(&b, r->plugin) < 0)
-		goto fail;
-	for (size_t i = 0; r->opts && r->opts[i] && r->opts[i + 1]; i += 2)
-		if (buf_puts(&b, "; ") < 0 || put_encoded(&b, r->opts[i]) < 0 ||
-		    buf_puts(&b, "=") < 0 || put_encoded(&b, r->opts[i + 1]) < 0)
-			goto fail;
-	return buf_steal(&b);
-fail:
-	buf_free(&b);
-	return NULL;
-}
-
-static char *decode(const char *s, size_t n)
-{
-	char *out = malloc(n + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-		    isxdigit((unsigned char)s[i + 2])) {
-			char hex[3] = {s[i + 1], s[i + 2], 0};
-			out[o++] = (char)strtol(hex, NULL, 16);
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static void trim_span(const char **p, size_t *n)
-{
-	while (*n && isspace((unsigned char)**p)) {
-		(*p)++;
-		(*n)--;
-	}
-	while (*n && isspace((unsigned char)(*p)[*n - 1]))
-		(*n)--;
-}
-
-int route_parse(const char *text, struct route *r)
-{
-	struct route out = {0};
-	const char *p = text;
-
-	for (bool first = true; p; first = false) {
-		const char *semi = strchr(p, ';');
-		size_t n = semi ? (size_t)(semi - p) : strlen(p);
-		const char *seg = p;
-
-		trim_span(&seg, &n);
-		if (first) {
-			if (n == 0 || !(out.plugin = strndup(seg, n)))
-				goto fail;
-		} else if (n) {
-			const char *eq = memchr(seg, '=', n);
-			char *k, *v;
-			int rc;
-			if (!eq)
-				goto fail;
-			k = decode(seg, (size_t)(eq - seg));
-			v = decode(eq + 1, n - (size_t)(eq - seg) - 1);
-			rc = (k && v && *k) ? route_set_opt(&out, k, v) : -1;
-			free(k);
-			free(v);
-			if (rc < 0)
-				goto fail;
-		}
-		p = semi ? semi + 1 : NULL;
-	}
-	*r = out;
-	return 0;
-fail:
-	route_free(&out);
-	return -1;
-}
 
 static int renewal_cb(void *ud, const char *section, const char *key, const char *value,
                       const char *origin, struct error *e)
@@ -131,7 +36,7 @@ static int renewal_cb(void *ud, const char *section, const char *key, const char
 		nd = realloc(s->deploys, (s->n_deploys + 1) * sizeof(*nd));
 		if (!nd) {
 			route_free(&r);
-			return err_set(e, EXIT_OP, "out of memory");
+			return err_nomem(e);
 		}
 		s->deploys = nd;
 		nd[s->n_deploys++] = r;
@@ -165,13 +70,13 @@ static int kv(struct buf *b, const char *k, const char *v, struct error *e)
 		                              "line break",
 		               k);
 	if (buf_printf(b, "%s = %s\n", k, v) < 0)
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	return 0;
 }
 
 static int put(struct buf *b, const char *text, struct error *e)
 {
-	return buf_puts(b, text) < 0 ? err_set(e, EXIT_OP, "out of memory") : 0;
+	return buf_puts(b, text) < 0 ? err_nomem(e) : 0;
 }
 
 /* Append "KEY = N" for a number. */
@@ -187,7 +92,7 @@ static int kn(struct buf *b, const char *k, long n, struct error *e)
 static int kr(struct buf *b, const char *k, const struct route *r, struct error *e)
 {
 	char *text = route_format(r);
-	int rc = text ? kv(b, k, text, e) : err_set(e, EXIT_OP, "out of memory");
+	int rc = text ? kv(b, k, text, e) : err_nomem(e);
 
 	free(text);
 	return rc;
@@ -217,7 +122,7 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	}
 	for (size_t i = 0; s->dns_resolvers && s->dns_resolvers[i]; i++)
 		if (buf_printf(&res, "%s%s", i ? ", " : "", s->dns_resolvers[i]) < 0) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 	if (put(&b, "\n[renewalparams]\n", e) < 0 || kv(&b, "server", server_url, e) < 0 ||

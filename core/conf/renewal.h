@@ -16,9 +16,4 @@ int renewal_load(const struct store *st, const char *name, struct settings *s,
 int renewal_save(const struct store *st, const char *name, const struct settings *s,
                  const char *server_url, struct error *e);
 
-/* A route as one line: "PLUGIN; key=value; ..." with '%', ';' and control
- * bytes percent-encoded in values. */
-char *route_format(const struct route *r);
-int route_parse(const char *text, struct route *r);
-
 #endif

@@ -3,21 +3,24 @@
  * Each source is parsed into its own struct settings, in which NULL / -1
  * means "not given"; settings_merge then layers them, command line first,
  * then the lineage's renewal file, then cli.ini, then defaults. The same
- * option table serves all three sources, so a cli.ini key or a renewal
- * parameter is exactly a long flag name (underscores read as dashes). */
+ * option table (conf/options.def) serves all three sources, so a cli.ini
+ * key or a renewal parameter is exactly a long flag name (underscores read
+ * as dashes).
+ *
+ * The module's files: options.c (the table, argv, one key = value),
+ * settings.c (init, free, merge, defaults, names and routes), load.c
+ * (cli.ini, settings_load, settings_check), ini.c (the file reader) and
+ * spec.c (struct route). Every pointer in a struct settings is owned by it
+ * and freed by settings_free. */
 #ifndef ACMEHOOK_CONFIG_H
 #define ACMEHOOK_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/err.h"
-
-/* Which plugin instance validates a name: plugin name plus its options. */
-struct route {
-	char *plugin;       /* e.g. "webroot"; NULL: not given */
-	char **opts;        /* NULL-terminated key, value, key, value ... */
-};
+#include "conf/spec.h"
 
 /* cli.ini's [instance NAME] sections and [routes] patterns. */
 struct named_route {
@@ -26,16 +29,13 @@ struct named_route {
 };
 
 struct settings {
+	/* One field per plain option of conf/options.def, same name. */
+#define OPT_STR(lng, shrt, field, dflt, group, metavar, help) char *field;
+#define OPT_SECRET(lng, shrt, field, group, metavar, help) char *field;
+#define OPT_BOOL(lng, shrt, field, group, help) int field;
+#define OPT_INT(lng, shrt, field, min, unset, dflt, group, metavar, help) int field;
+#include "conf/options.def"
 	char *command;
-	char *server, *email, *eab_kid, *eab_hmac_key, *eab_hmac_alg;
-	char *cert_name, *cert_path, *key_path, *fullchain_path, *chain_path, *csr;
-	char *key_type, *elliptic_curve, *preferred_chain, *reason;
-	char *config_dir, *work_dir, *logs_dir, *ca_bundle, *config_file, *plugin_dir;
-	char *deploy_hook;
-	char *account_key_type;          /* ec256 (default), ec384, rsa2048, rsa3072, rsa4096 */
-	int rsa_key_size;                /* 0: not given */
-	int agree_tos, non_interactive, force_renewal, register_unsafely, json;
-	int dry_run, allow_plain_http;   /* -1: not given */
 	int verbose;                     /* -v count minus -q count */
 	bool verbose_set;
 	char **domains;                  /* NULL-terminated, in order given */
@@ -46,60 +46,76 @@ struct settings {
 	size_t n_deploys;
 	char **args;                     /* words after the command, NULL-terminated */
 	char **dns_resolvers;            /* NULL-terminated "IP[:PORT]" list */
-	char *dns_propagation;           /* authoritative, resolvers or none */
 	char *dns_lua_credentials;       /* the last --dns-lua-credentials given */
-	int dns_nameserver_port;         /* 0: not given */
-	int dns_propagation_timeout;     /* 0: not given */
-	int dns_propagation_seconds;     /* -1: not given */
 	struct named_route *instances;   /* cli.ini [instance NAME] */
 	size_t n_instances;
 	struct named_route *patterns;    /* cli.ini [routes] */
 	size_t n_patterns;
 };
 
-void settings_init(struct settings *s);
-void settings_free(struct settings *s);
+/* --- settings.c ---------------------------------------------------------- */
 
-/* Parse ARGV (argv[0] is the program). Usage errors are exit code 2 and
- * name the flag or value at fault. */
-int settings_from_argv(struct settings *s, int argc, char **argv, struct error *e);
-/* Parse a cli.ini file: "key = value" lines with long flag names. A
- * missing file is not an error when OPTIONAL. */
-int settings_from_ini(struct settings *s, const char *path, bool optional, struct error *e);
+/* Set every field of S to "not given". */
+void settings_init(struct settings *s);
+/* Free everything S owns (secrets wiped) and re-initialize it; S may be
+ * NULL. */
+void settings_free(struct settings *s);
 /* Fill every field of DST that is unset from SRC; routes of names without
  * one come from SRC's route for the same name, else SRC's fallback. */
 int settings_merge(struct settings *dst, const struct settings *src, struct error *e);
-/* Set defaults for whatever is still unset. ROOT decides /etc vs XDG. */
+/* Set defaults for whatever is still unset. The directories follow
+ * /etc and /var as root, XDG otherwise. */
 int settings_defaults(struct settings *s, struct error *e);
+/* Forget S's names and their routes. */
+void settings_drop_domains(struct settings *s);
 
-/* Apply one "key = value" pair as the long option KEY. ORIGIN names the
- * file:line for errors. Used by cli.ini and renewal files. */
-int settings_apply(struct settings *s, const char *key, const char *value, const char *origin,
-                   struct error *e);
+/* Check NAME (a "*." prefix allowed) as a DNS name; ORIGIN names where it
+ * came from in the message. */
+int settings_check_domain(const char *name, const char *origin, struct error *e);
+/* Append NAME (lower-cased) with a copy of route R (may be NULL); a name
+ * already present is ignored. */
 int settings_add_domain(struct settings *s, const char *name, const struct route *r,
                         struct error *e);
-
 /* Replace routes that name a cli.ini instance by that instance's plugin
  * and options; error when a name is routed to an unknown instance that is
  * also not a plugin name (checked later by the engine). */
 int settings_resolve_instances(struct settings *s, struct error *e);
-/* The [routes] pattern route for NAME, or NULL: an exact name beats a
- * "*.suffix" pattern, a longer suffix beats a shorter one. */
+/* The [routes] pattern route for NAME, borrowed from S, or NULL: an exact
+ * name beats a "*.suffix" pattern, a longer suffix beats a shorter one. */
 const struct route *settings_pattern_route(const struct settings *s, const char *name);
-
-int route_copy(struct route *dst, const struct route *src);
-void route_free(struct route *r);
-const char *route_opt(const struct route *r, const char *key);
-int route_set_opt(struct route *r, const char *key, const char *value);
-bool route_equal(const struct route *a, const struct route *b);
-
-/* Read an INI-style file, calling FN for every "key = value" with the
- * current section ("" before any). FN returns 0 or -1 (error set). */
-typedef int (*ini_fn)(void *ud, const char *section, const char *key, const char *value,
-                      const char *origin, struct error *e);
-int ini_parse(const char *path, ini_fn fn, void *ud, struct error *e);
 
 /* Presets for --server. Returns the URL for NAME, or NAME itself. */
 const char *config_server_url(const char *name);
+
+/* --- options.c ----------------------------------------------------------- */
+
+/* Parse ARGV (argv[0] is the program). Usage errors are exit code 2 and
+ * name the flag or value at fault. */
+int settings_from_argv(struct settings *s, int argc, char **argv, struct error *e);
+/* Apply one "key = value" pair as the long option KEY. ORIGIN names the
+ * file:line for errors. Used by cli.ini and renewal files. */
+int settings_apply(struct settings *s, const char *key, const char *value, const char *origin,
+                   struct error *e);
+/* Print the options' part of --help: one line per option, by group. */
+void settings_help(FILE *out);
+
+/* --- load.c -------------------------------------------------------------- */
+
+/* Parse a cli.ini file: "key = value" lines with long flag names, plus
+ * [instance NAME] and [routes] sections. A missing file is not an error
+ * when OPTIONAL. */
+int settings_from_ini(struct settings *s, const char *path, bool optional, struct error *e);
+/* Everything a run reads before the engine starts: initialize CLI and INI,
+ * parse ARGV into CLI, then (unless there is no command or it is help or
+ * version) read cli.ini into INI and check both with settings_check.
+ * cli.ini is -c FILE, which must exist, else CONFIG_DIR/cli.ini, which
+ * may be missing; a config-dir set in cli.ini and not on the command line
+ * is copied into CLI, so it moves everything. On failure CLI and INI are
+ * left empty; either way the caller frees them with settings_free. */
+int settings_load(struct settings *cli, struct settings *ini, int argc, char **argv,
+                  struct error *e);
+/* Check values that need no network: key type, curve, RSA size, account
+ * key type, HMAC algorithm, revocation reason, EAB pairing and encoding. */
+int settings_check(const struct settings *s, struct error *e);
 
 #endif

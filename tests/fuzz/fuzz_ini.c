@@ -5,7 +5,7 @@
 
 #include "conf/settings.h"
 #include "fuzz_util.h"
-#include "conf/renewal.h"
+#include "conf/spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,6 @@
-/* Settings: certbot's positional -w/--webroot, cli.ini, precedence,
- * renewal files and route encoding. */
+/* Settings: certbot's positional -w/--webroot, aliases, cli.ini,
+ * precedence, defaults, checks, settings_load, --help, renewal files and
+ * route encoding. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,202 @@ static void write_file(const char *path, const char *text)
 	FILE *f = fopen(path, "w");
 	fputs(text, f);
 	fclose(f);
+}
+
+/* settings_load with ARGS after the program name. */
+static int load(struct settings *cli, struct settings *ini, struct error *e,
+                const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+
+	argv[argc++] = (char *)"acmehook";
+	for (size_t i = 0; args[i]; i++)
+		argv[argc++] = (char *)args[i];
+	err_clear(e);
+	return settings_load(cli, ini, argc, argv, e);
+}
+
+/* Aliases act as their option; the defaults come from the option table. */
+static void test_table(void)
+{
+	struct settings s;
+	struct error e = {0};
+	const char *a[] = {"certonly",         "--domain",    "x.example", "--renew-hook",
+	                   "reload",           "--test-cert", "--noninteractive",
+	                   "--renew-by-default", "--keep",    "--dns-propagation-seconds", "0",
+	                   NULL};
+
+	CHECK(parse(&s, &e, a) == 0);
+	CHECK(s.n_domains == 1);
+	CHECK_STR(s.deploy_hook, "reload");
+	CHECK_STR(s.server, "letsencrypt-staging");
+	CHECK(s.non_interactive == 1 && s.force_renewal == 1);
+	CHECK(s.dns_propagation_seconds == 0);
+	CHECK(s.agree_tos == -1 && s.rsa_key_size == 0 && s.dns_nameserver_port == 0);
+	CHECK(settings_defaults(&s, &e) == 0);
+	CHECK(s.agree_tos == 0 && s.rsa_key_size == 2048 && s.dns_nameserver_port == 53);
+	CHECK(s.dns_propagation_timeout == 120 && s.dns_propagation_seconds == 0);
+	CHECK_STR(s.dns_propagation, "none");
+	CHECK_STR(s.key_type, "ecdsa");
+	CHECK_STR(s.elliptic_curve, "secp256r1");
+	CHECK_STR(s.eab_hmac_alg, "HS256");
+	CHECK(s.account_key_type == NULL);
+	settings_free(&s);
+	{
+		const char *b[] = {"certonly", "--dns-propagation-timeout", "0", NULL};
+		CHECK(parse(&s, &e, b) < 0 && strstr(e.msg, "--dns-propagation-timeout"));
+		settings_free(&s);
+	}
+	{
+		const char *b[] = {"certonly", "--agree-tos=yes", NULL};
+		CHECK(parse(&s, &e, b) < 0 && strstr(e.msg, "takes no value"));
+		settings_free(&s);
+	}
+}
+
+/* Values checked before any network work, each naming the value. */
+static void test_check(void)
+{
+	static const struct {
+		const char *flag, *value, *want;
+	} bad[] = {
+		{"--key-type", "dsa", "dsa"},
+		{"--elliptic-curve", "secp521r1", "secp521r1"},
+		{"--rsa-key-size", "1024", "1024"},
+		{"--account-key-type", "ec521", "ec521"},
+		{"--eab-hmac-alg", "HS1", "HS1"},
+		{"--reason", "because", "because"},
+		{"--eab-kid", "kid-1", "--eab-hmac-key"},
+	};
+	struct settings s;
+	struct error e = {0};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *a[] = {"revoke", bad[i].flag, bad[i].value, NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK(settings_check(&s, &e) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, bad[i].want) != NULL);
+		settings_free(&s);
+	}
+	{
+		/* The key is named by its length, never echoed. */
+		const char *a[] = {"certonly", "--eab-kid", "k", "--eab-hmac-key", "not*b64", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK(settings_check(&s, &e) < 0 && strstr(e.msg, "7 characters"));
+		CHECK(strstr(e.msg, "not*b64") == NULL);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly",   "--key-type", "RSA",       "--rsa-key-size", "4096",
+		                   "--eab-kid",  "k",          "--eab-hmac-key", "c2VjcmV0", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK(settings_check(&s, &e) == 0);
+		settings_free(&s);
+	}
+}
+
+/* settings_load: -c must exist, the default cli.ini may be missing, a
+ * config-dir in cli.ini moves everything, and both sources are checked. */
+static void test_load(const char *dir)
+{
+	struct settings cli, ini;
+	struct error e = {0};
+	char ini_path[PATH_MAX], missing[PATH_MAX], other[PATH_MAX];
+
+	snprintf(ini_path, sizeof(ini_path), "%s/cli.ini", dir);
+	snprintf(missing, sizeof(missing), "%s/missing.ini", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	unlink(ini_path);
+	{
+		const char *a[] = {"certonly", "--config-dir", dir, NULL};
+		CHECK(load(&cli, &ini, &e, a) == 0);
+		CHECK(ini.email == NULL && cli.config_file == NULL);
+		settings_free(&cli);
+		settings_free(&ini);
+	}
+	{
+		const char *a[] = {"certonly", "-c", missing, NULL};
+		CHECK(load(&cli, &ini, &e, a) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, missing) != NULL);
+		CHECK(cli.command == NULL); /* left empty on failure */
+		settings_free(&cli);
+		settings_free(&ini);
+	}
+	{
+		/* Help needs no configuration, not even a readable one. */
+		const char *a[] = {"--help", "-c", missing, NULL};
+		CHECK(load(&cli, &ini, &e, a) == 0);
+		CHECK_STR(cli.command, "help");
+		settings_free(&cli);
+		settings_free(&ini);
+	}
+	write_file(ini_path, "email = ini@example.com\n");
+	{
+		char cfg[PATH_MAX + 16];
+		const char *a[] = {"certonly", cfg, NULL};
+		snprintf(cfg, sizeof(cfg), "--config-dir=%s", dir);
+		CHECK(load(&cli, &ini, &e, a) == 0);
+		CHECK_STR(ini.email, "ini@example.com");
+		settings_free(&cli);
+		settings_free(&ini);
+	}
+	{
+		char text[PATH_MAX + 32];
+		const char *a[] = {"certonly", "-c", ini_path, NULL};
+		snprintf(text, sizeof(text), "config-dir = %s\n", other);
+		write_file(ini_path, text);
+		CHECK(load(&cli, &ini, &e, a) == 0);
+		CHECK_STR(cli.config_dir, other);
+		settings_free(&cli);
+		settings_free(&ini);
+	}
+	{
+		const char *a[] = {"certonly", "-c", ini_path, NULL};
+		write_file(ini_path, "key-type = dsa\n");
+		CHECK(load(&cli, &ini, &e, a) < 0 && strstr(e.msg, "dsa"));
+		settings_free(&cli);
+		settings_free(&ini);
+	}
+	{
+		const char *a[] = {"certonly", "-c", ini_path, "--reason", "nope", NULL};
+		write_file(ini_path, "email = ini@example.com\n");
+		CHECK(load(&cli, &ini, &e, a) < 0 && strstr(e.msg, "nope"));
+		settings_free(&cli);
+		settings_free(&ini);
+	}
+	unlink(ini_path);
+}
+
+/* --help lists every group and the options under it, not the aliases. */
+static void test_help(const char *dir)
+{
+	char path[PATH_MAX], *text = NULL;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/help.txt", dir);
+	f = fopen(path, "w+");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	settings_help(f);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	CHECK(text && fread(text, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	unlink(path);
+	if (!text)
+		return;
+	CHECK(strstr(text, "validation (positional") && strstr(text, "\ndns-01:\n"));
+	CHECK(strstr(text, "\ndeployment:\n") && strstr(text, "common options"));
+	CHECK(strstr(text, "  -w, --webroot-path DIR  "));
+	CHECK(strstr(text, "  --dns-propagation-seconds N\n"));
+	CHECK(strstr(text, "--eab-hmac-key KEY") && strstr(text, "--deploy-script-credentials"));
+	CHECK(strstr(text, "-v, --verbose") && strstr(text, "-h, --help"));
+	CHECK(strstr(text, "renew-hook") == NULL && strstr(text, "no-eff-email") == NULL);
+	free(text);
 }
 
 int main(void)
@@ -223,6 +420,11 @@ int main(void)
 		route_free(&r);
 		route_free(&back);
 	}
+
+	test_table();
+	test_check();
+	test_load(dir);
+	test_help(dir);
 
 	/* Renewal files: what is saved is what is loaded. */
 	{
