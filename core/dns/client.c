@@ -567,15 +567,17 @@ static int ask_one(struct dns_client *c, const struct server_addr *sa, const cha
 
 /* Ask SERVER, or the resolvers in order until one gives an answer that is
  * neither SERVFAIL nor REFUSED. *USED gets the server that answered. */
-static int ask(struct dns_client *c, const char *server, const char *name, int type,
-	       struct reply *out, char *used, size_t used_cap, struct error *e)
+static int ask_timeout(struct dns_client *c, const char *server, const char *name, int type,
+		       long timeout_seconds, struct reply *out, char *used, size_t used_cap,
+		       struct error *e)
 {
 	const char *one[2] = {server, NULL};
 	const char *const *list = server ? one : (const char *const *)c->resolvers;
 	struct error last = {0};
 	struct reply r = {0};
 	bool have = false;
-	long timeout = c->timeout_seconds > 0 ? c->timeout_seconds : 5;
+	long timeout = timeout_seconds > 0 ? timeout_seconds
+					   : (c->timeout_seconds > 0 ? c->timeout_seconds : 5);
 
 	if (!list || !list[0])
 		return err_set(e, EXIT_USAGE, "no DNS resolvers configured");
@@ -604,6 +606,13 @@ static int ask(struct dns_client *c, const char *server, const char *name, int t
 		return err_set(e, last.exit_code ? last.exit_code : EXIT_OP, "%s", last.msg);
 	*out = r;
 	return 0;
+}
+
+/* ask_timeout with the client's own timeout. */
+static int ask(struct dns_client *c, const char *server, const char *name, int type,
+	       struct reply *out, char *used, size_t used_cap, struct error *e)
+{
+	return ask_timeout(c, server, name, type, 0, out, used, used_cap, e);
 }
 
 /* The owner name of RR, lower case, no final dot. */
@@ -641,6 +650,12 @@ static char *parent_name(const char *name)
 int dns_query(struct dns_client *c, const char *server, const char *name, const char *type,
 	      struct dns_answer *out, struct error *e)
 {
+	return dns_query_opt(c, server, name, type, 0, out, e);
+}
+
+int dns_query_opt(struct dns_client *c, const char *server, const char *name, const char *type,
+		  long timeout_seconds, struct dns_answer *out, struct error *e)
+{
 	struct reply r = {0};
 	struct dns_answer a = {0};
 	char used[80] = "";
@@ -651,7 +666,7 @@ int dns_query(struct dns_client *c, const char *server, const char *name, const 
 		return err_set(e, EXIT_USAGE, "unsupported DNS record type \"%s\"", type ? type : "");
 	if (!name || dns_name_to_wire(name, w) < 0)
 		return err_set(e, EXIT_USAGE, "invalid DNS name \"%s\"", name ? name : "");
-	if (ask(c, server, name, t, &r, used, sizeof(used), e) < 0)
+	if (ask_timeout(c, server, name, t, timeout_seconds, &r, used, sizeof(used), e) < 0)
 		goto out;
 	a.rcode = r.msg.rcode;
 	a.authoritative = (r.msg.flags & DNS_F_AA) != 0;

@@ -51,6 +51,7 @@ void dns_answer_free(struct dns_answer *a);
  * and the caller decides. */
 int dns_query(struct dns_client *c, const char *server, const char *name, const char *type,
 	      struct dns_answer *out, struct error *e);
+int dns_query_opt(struct dns_client *c, const char *server, const char *name, const char *type, long timeout_seconds, struct dns_answer *out, struct error *e); /* timeout_seconds <= 0: the client's default; never changes c */
 
 /* Follow CNAME and DNAME from NAME (at most 16 steps; a loop is an error
  * naming it). *TARGET (malloc'd) is the final name (NAME itself when there is
