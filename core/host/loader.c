@@ -170,22 +170,14 @@ static const struct plugin_module *find_in(const struct plugin_module *mods, siz
 	return NULL;
 }
 
-/* Open one file and fill M. DIRST is the already-checked directory the
- * entry lives in. Modules refused after dlopen are closed again: nothing
- * of theirs was kept. */
-static int load_one(const char *path, const struct plugin_registry *r,
-                    const struct plugin_module *pending, size_t npending,
-                    struct plugin_module *out, struct error *e)
+/* Check the file at PATH before anything of it is loaded: a regular file
+ * that only root or we can change, and for a symlink the same of its
+ * target and the target's directory (the link's own directory was checked
+ * by the caller). *REAL is the resolved path to open (malloc'd). */
+static int trust_file(const char *path, char **real, struct error *e)
 {
-	struct plugin_module m = {0};
 	struct stat lst, st, dst;
-	char *real = NULL, *realdir = NULL, *slash;
-	void *h = NULL;
-	ah_plugin_entry_fn entry;
-	const struct ah_plugin *d;
-	const struct plugin_module *dup;
-	const char *why;
-	char tmp[256];
+	char *rp = NULL, *dir = NULL, *slash;
 	int ret = -1;
 
 	if (lstat(path, &lst) < 0 || stat(path, &st) < 0) {
@@ -196,8 +188,8 @@ static int load_one(const char *path, const struct plugin_registry *r,
 		err_set(e, EXIT_USAGE, "refusing plugin %s: not a regular file", path);
 		goto out;
 	}
-	real = realpath(path, NULL);
-	if (!real) {
+	rp = realpath(path, NULL);
+	if (!rp) {
 		err_set(e, EXIT_USAGE, "refusing plugin %s: cannot resolve it: %s", path,
 		        strerror(errno));
 		goto out;
@@ -206,28 +198,56 @@ static int load_one(const char *path, const struct plugin_registry *r,
 		if (check_trust(path, "it", &st, e) < 0)
 			goto out;
 	} else {
-		/* The link's own directory was checked by the caller; whoever
-		 * can write the target or its directory can swap the code. */
-		if (check_trust_at(path, "symlink target", real, &st, e) < 0)
+		/* Whoever can write the target or its directory can swap the
+		 * code. */
+		if (check_trust_at(path, "symlink target", rp, &st, e) < 0)
 			goto out;
-		realdir = strdup(real);
-		if (!realdir) {
+		dir = strdup(rp);
+		if (!dir) {
 			err_set(e, EXIT_OP, "out of memory");
 			goto out;
 		}
-		slash = strrchr(realdir, '/');
-		if (slash == realdir)
+		slash = strrchr(dir, '/');
+		if (slash == dir)
 			slash[1] = '\0';
 		else if (slash)
 			*slash = '\0';
-		if (stat(realdir, &dst) < 0) {
-			err_set(e, EXIT_USAGE, "refusing plugin %s: directory %s: %s", path,
-			        realdir, strerror(errno));
+		if (stat(dir, &dst) < 0) {
+			err_set(e, EXIT_USAGE, "refusing plugin %s: directory %s: %s", path, dir,
+			        strerror(errno));
 			goto out;
 		}
-		if (check_trust_at(path, "symlink target's directory", realdir, &dst, e) < 0)
+		if (check_trust_at(path, "symlink target's directory", dir, &dst, e) < 0)
 			goto out;
 	}
+	*real = rp;
+	rp = NULL;
+	ret = 0;
+out:
+	free(rp);
+	free(dir);
+	return ret;
+}
+
+/* Open one file and fill *OUT. Modules refused after dlopen are closed
+ * again: nothing of theirs was kept. PENDING are the modules already
+ * accepted from the same directory, not yet in R. */
+static int load_one(const char *path, const struct plugin_registry *r,
+                    const struct plugin_module *pending, size_t npending,
+                    struct plugin_module *out, struct error *e)
+{
+	struct plugin_module m = {0};
+	char *real = NULL;
+	void *h = NULL;
+	ah_plugin_entry_fn entry;
+	const struct ah_plugin *d;
+	const struct plugin_module *dup;
+	const char *why;
+	char tmp[256];
+	int ret = -1;
+
+	if (trust_file(path, &real, e) < 0)
+		goto out;
 	/* dlopen the resolved path so what was checked is what is opened,
 	 * short of the owner racing us, whom we trust anyway. */
 	dlerror();
@@ -287,7 +307,6 @@ out:
 		dlclose(h);
 	module_clear(&m);
 	free(real);
-	free(realdir);
 	return ret;
 }
 
