@@ -49,7 +49,7 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
 	a->http = http;
 	a->log = log;
 	a->max_polls = 120;
-	if (http_request(http, "GET", url, NULL, NULL, 0, 0, &hr, e) < 0)
+	if (http_request(http, "GET", url, NULL, NULL, 0, NULL, &hr, e) < 0)
 		goto out;
 	if (hr.status != 200) {
 		err_set(e, EXIT_OP, "ACME directory %s answered HTTP %ld; check --server", url,
@@ -191,7 +191,7 @@ static int post_signed(struct acme *a, EVP_PKEY *key, const char *kid, const cha
 		body = jws_sign(key, kid, nonce, url, payload, e);
 		if (!body)
 			goto out;
-		if (http_request(a->http, "POST", url, hdrs, body, strlen(body), 0, &hr, e) < 0) {
+		if (http_request(a->http, "POST", url, hdrs, body, strlen(body), NULL, &hr, e) < 0) {
 			err_prefix(e, "%s", what);
 			goto out;
 		}

@@ -34,7 +34,7 @@ char *nonce_take(struct nonce_pool *p, struct http_client *http, const char *new
 		p->nonces[p->n] = NULL;
 		return n;
 	}
-	if (http_request(http, "HEAD", new_nonce_url, NULL, NULL, 0, 0, &r, e) < 0)
+	if (http_request(http, "HEAD", new_nonce_url, NULL, NULL, 0, NULL, &r, e) < 0)
 		goto out;
 	nonce_keep(p, &r);
 	if (p->n == 0) {

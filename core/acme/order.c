@@ -10,8 +10,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include <acmehook/plugin.h>
-
 #include "acme/acme.h"
 #include "base/b64.h"
 #include "base/sleep.h"
@@ -20,12 +18,12 @@
 #include "acme/jws.h"
 #include "base/log.h"
 #include "acme/order.h"
-#include "host/host.h"
+#include "host/route.h"
 
 #define TOKEN_MAX 256
 
 struct authz {
-	const struct order_name *on;
+	const struct routed_name *on;
 	char *url;
 	char *identifier;     /* without "*." */
 	bool wildcard;
@@ -67,7 +65,7 @@ static const char *json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static const struct order_name *find_name(const struct order_name *names, size_t n,
+static const struct routed_name *find_name(const struct routed_name *names, size_t n,
                                           const char *ident, bool wildcard)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -81,7 +79,7 @@ static const struct order_name *find_name(const struct order_name *names, size_t
 
 /* Fetch an authorization, find which of our names it is for, and pick the
  * challenge of that name's route. */
-static int authz_prepare(struct acme *a, struct authz *z, const struct order_name *names,
+static int authz_prepare(struct acme *a, struct authz *z, const struct routed_name *names,
                          size_t n, const char *thumb, struct error *e)
 {
 	struct acme_reply r = {0};
@@ -121,7 +119,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct order_nam
 	cJSON_ArrayForEach(ch, cJSON_GetObjectItem(r.json, "challenges")) {
 		const char *type = json_str(ch, "type"), *url = json_str(ch, "url"),
 		           *token = json_str(ch, "token");
-		if (!type || strcmp(type, z->on->challenge) != 0)
+		if (!type || strcmp(type, challenge_type_name(z->on->challenge)) != 0)
 			continue;
 		if (!url || strncmp(url, "https://", 8) != 0) {
 			err_set(e, EXIT_OP, "the %s challenge for %s has no https URL", type, value);
@@ -141,7 +139,8 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct order_nam
 		break;
 	}
 	if (!z->chall_url) {
-		err_set(e, EXIT_OP, "the CA offers no %s challenge for %s", z->on->challenge, value);
+		err_set(e, EXIT_OP, "the CA offers no %s challenge for %s",
+		        challenge_type_name(z->on->challenge), value);
 		goto out;
 	}
 	{
@@ -153,7 +152,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct order_nam
 		}
 		snprintf(z->key_auth, len, "%s.%s", z->token, thumb);
 	}
-	if (strcmp(z->on->challenge, "dns-01") == 0) {
+	if (z->on->challenge == CHALLENGE_DNS_01) {
 		unsigned char md[32];
 		unsigned int mdlen = 0;
 		if (!EVP_Digest(z->key_auth, strlen(z->key_auth), md, &mdlen, EVP_sha256(), NULL) ||
@@ -168,10 +167,10 @@ out:
 	return ret;
 }
 
-static void fill_challenge(const struct authz *z, struct ah_challenge *c)
+/* The challenge of Z as the plugin host takes it. */
+static void fill_challenge(const struct authz *z, struct challenge_desc *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->struct_size = sizeof(*c);
 	c->identifier = z->identifier;
 	c->wildcard = z->wildcard;
 	c->type = z->on->challenge;
@@ -277,19 +276,20 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
                         struct authz *zs, size_t n, struct error *e)
 {
 	static const char *const pending[] = {"pending", "processing", NULL};
-	struct ah_challenge c;
+	struct challenge_desc c;
 	int ret = -1;
 
 	for (size_t i = 0; i < n; i++) {
+		const char *type = challenge_type_name(zs[i].on->challenge);
+
 		if (zs[i].done)
 			continue;
 		fill_challenge(&zs[i], &c);
-		log_msg(log, LVL_INFO, "Presenting %s for %s with %s", zs[i].on->challenge,
-		        zs[i].on->name, plugin_instance_name(zs[i].on->inst));
-		if (plugin_instance_present(zs[i].on->inst, &c, e) != AH_OK) {
+		log_msg(log, LVL_INFO, "Presenting %s for %s with %s", type, zs[i].on->name,
+		        host_instance_name(zs[i].on->inst));
+		if (host_instance_present(zs[i].on->inst, &c, e) != 0) {
 			err_set(e, EXIT_OP, "%s declined the %s challenge for %s",
-			        plugin_instance_name(zs[i].on->inst), zs[i].on->challenge,
-			        zs[i].on->name);
+			        host_instance_name(zs[i].on->inst), type, zs[i].on->name);
 			goto out;
 		}
 		zs[i].presented = true;
@@ -328,7 +328,7 @@ out:
 		if (!zs[i].presented)
 			continue;
 		fill_challenge(&zs[i], &c);
-		if (plugin_instance_cleanup(zs[i].on->inst, &c, &ce) != AH_OK)
+		if (host_instance_cleanup(zs[i].on->inst, &c, &ce) != 0)
 			log_msg(log, LVL_WARN, "cleanup for %s failed: %s", zs[i].on->name,
 			        ce.msg[0] ? ce.msg : "declined");
 		zs[i].presented = false;
@@ -342,7 +342,7 @@ static int cmp_authz(const void *x, const void *y)
 	return (a->on > b->on) - (a->on < b->on);
 }
 
-static char *identifiers_payload(const struct order_name *names, size_t n)
+static char *identifiers_payload(const struct routed_name *names, size_t n)
 {
 	cJSON *o = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(o, "identifiers");
 	char *text = NULL;
@@ -409,7 +409,7 @@ out:
 }
 
 int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
-                const struct order_name *names, size_t n,
+                const struct routed_name *names, size_t n,
                 const unsigned char *csr_der, size_t csr_len, struct order_result *out,
                 struct error *e)
 {

@@ -11,16 +11,7 @@
 
 struct acme;
 struct log;
-struct plugin_instance;
-
-/* One identifier of the order and who validates it. */
-struct order_name {
-	const char *name;                /* as in the certificate, "*.x" for wildcards */
-	struct plugin_instance *inst;    /* the route's plugin instance */
-	const char *challenge;           /* "http-01" or "dns-01" */
-	const char *record_name;         /* dns-01: where the TXT goes, CNAMEs followed */
-	const char *zone;                /* dns-01: its zone, or NULL when unknown */
-};
+struct routed_name;
 
 struct dns_client;
 struct dns_propagation_cfg;
@@ -36,8 +27,10 @@ struct order_result {
 	size_t n_chains;
 };
 
+/* Order a certificate for NAMES (the routed records of host/route.h, each
+ * with its instance, challenge and dns-01 record; borrowed for the call). */
 int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
-                const struct order_name *names, size_t n,
+                const struct routed_name *names, size_t n,
                 const unsigned char *csr_der, size_t csr_len, struct order_result *out,
                 struct error *e);
 void order_result_free(struct order_result *r);

@@ -96,8 +96,10 @@ out:
 
 int http_request(struct http_client *c, const char *method, const char *url,
                  const char *const *headers, const void *body, size_t body_len,
-                 long timeout_seconds, struct http_response *resp, struct error *e)
+                 const struct http_opts *opts, struct http_response *resp,
+                 struct error *e)
 {
+	static const struct http_opts defaults = {0};
 	CURL *h = c->curl;
 	struct curl_slist *hl = NULL;
 	struct http_response r = {0};
@@ -105,10 +107,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	CURLcode rc;
 	int ret = -1;
 
+	if (!opts)
+		opts = &defaults;
 	r.body.limit = HTTP_MAX_BODY;
 	r.headers.limit = HTTP_MAX_HEADERS;
 	if (strncasecmp(url, "https://", 8) != 0 &&
-	    !(c->allow_plain_loopback && url_is_loopback_http(url))) {
+	    !(opts->allow_plain_loopback && url_is_loopback_http(url))) {
 		err_set(e, EXIT_USAGE, "refusing %s: only https:// URLs are allowed", url);
 		goto out;
 	}
@@ -123,12 +127,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
-	                 c->allow_plain_loopback ? "https,http" : "https");
+	                 opts->allow_plain_loopback ? "https,http" : "https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT,
-	                 timeout_seconds > 0 ? timeout_seconds : c->timeout_seconds);
+	                 opts->timeout_seconds > 0 ? opts->timeout_seconds : c->timeout_seconds);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "acmehook/" ACMEHOOK_VERSION);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);

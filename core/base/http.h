@@ -1,7 +1,7 @@
 /* HTTP client over libcurl.
  *
- * https only (plain http is allowed solely to loopback addresses when the
- * caller opts in, for local test services), connect and total timeouts,
+ * https only (plain http is allowed solely to loopback addresses when a
+ * call opts in, for local provider APIs), connect and total timeouts,
  * and a cap on every response body and header block so a hostile server
  * cannot exhaust memory. */
 #ifndef ACMEHOOK_HTTP_H
@@ -21,9 +21,14 @@ struct log;
 struct http_client {
 	void *curl;                /* CURL *, reused for connection keep-alive */
 	char *ca_bundle;           /* owned; NULL: the system store */
-	long timeout_seconds;      /* total per request */
-	bool allow_plain_loopback; /* permit http:// to 127.0.0.0/8 and ::1 */
+	long timeout_seconds;      /* total per request, unless a call says otherwise */
 	struct log *log;           /* borrowed; may be NULL */
+};
+
+/* Per-call choices, so a call never changes the shared client. */
+struct http_opts {
+	long timeout_seconds;      /* total for this request; <= 0: the client's */
+	bool allow_plain_loopback; /* permit http:// to 127.0.0.0/8, ::1 and localhost */
 };
 
 struct http_response {
@@ -37,11 +42,14 @@ int http_client_init(struct http_client *c, const char *ca_bundle, struct log *l
 void http_client_free(struct http_client *c);
 
 /* Perform one request. HEADERS is a NULL-terminated list of "Name: value"
- * strings (or NULL). On success RESP holds the response whatever its
- * status; on transport failure returns -1 with E naming the URL. */
+ * strings (or NULL). OPTS is borrowed for the call; NULL means the
+ * defaults (the client's timeout, https only). On success RESP holds the
+ * response whatever its status; on transport failure returns -1 with E
+ * naming the URL. */
 int http_request(struct http_client *c, const char *method, const char *url,
                  const char *const *headers, const void *body, size_t body_len,
-                 long timeout_seconds, struct http_response *resp, struct error *e);
+                 const struct http_opts *opts, struct http_response *resp,
+                 struct error *e);
 void http_response_free(struct http_response *r);
 
 /* The first value of header NAME (case-insensitive), trimmed, as a new

@@ -8,7 +8,6 @@
 #include <cjson/cJSON.h>
 #include <openssl/x509.h>
 
-#include <acmehook/plugin.h>
 
 #include "base/crypto.h"
 #include "cli/engine.h"

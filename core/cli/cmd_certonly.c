@@ -55,7 +55,7 @@ static int certonly_csr(struct engine *eng, struct error *e)
 	for (size_t i = 0; i < n_names; i++)
 		if (settings_add_domain(&s, names[i], s.fallback.plugin ? &s.fallback : NULL, e) < 0)
 			goto out;
-	if (route_names(eng, &s, &rt, e) < 0 || issue_open_account(eng, &s, &a, &acct_key, e) < 0)
+	if (issue_route(eng, &s, &rt, e) < 0 || issue_open_account(eng, &s, &a, &acct_key, e) < 0)
 		goto out;
 	if (crypto_pubkey_equal(csr_key, acct_key)) {
 		err_set(e, EXIT_USAGE,

@@ -1,8 +1,6 @@
 /* plugins: what the plugin directories hold. */
 #include <stdio.h>
 
-#include <acmehook/plugin.h>
-
 #include "cli/engine.h"
 
 int cmd_plugins(struct engine *eng, struct error *e)
@@ -17,10 +15,8 @@ int cmd_plugins(struct engine *eng, struct error *e)
 		fprintf(eng->out, "* %s %s (ABI %u.%u)\n  %s\n  roles:%s%s  challenges:%s%s\n  path: %s\n",
 		        m->name, m->version ? m->version : "", m->abi_major, m->abi_minor,
 		        m->description ? m->description : "",
-		        (m->roles & AH_ROLE_AUTHENTICATOR) ? " authenticator" : "",
-		        (m->roles & AH_ROLE_INSTALLER) ? " installer" : "",
-		        (m->challenges & AH_CHALLENGE_HTTP_01) ? " http-01" : "",
-		        (m->challenges & AH_CHALLENGE_DNS_01) ? " dns-01" : "", m->path);
+		        m->authenticator ? " authenticator" : "", m->installer ? " installer" : "",
+		        m->http01 ? " http-01" : "", m->dns01 ? " dns-01" : "", m->path);
 	}
 	return 0;
 }

@@ -30,7 +30,7 @@
 #include "dns/client.h"
 #include "cli/engine.h"
 #include "conf/credentials.h"
-#include "host/host.h"
+#include "host/instance.h"
 
 #define SCRIPT_TEST_LABEL "script-test"
 
@@ -49,14 +49,14 @@ static void now(struct timespec *t)
 
 /* The instance under test, with the credentials file read by the engine
  * (mode checked, secrets registered for redaction). */
-static struct plugin_instance *make_instance(struct engine *eng, const char *script,
-                                             struct error *e)
+static struct host_instance *make_instance(struct engine *eng, const char *script,
+                                           struct error *e)
 {
-	struct plugin_services svc = {.log = &eng->log, .http = &eng->http, .dns = &eng->dns};
+	struct host_clients clients = {.log = &eng->log, .http = &eng->http, .dns = &eng->dns};
 	const char *opts[] = {"script", script, NULL};
 	const char *cred = eng->base.dns_lua_credentials;
 	char **secrets = NULL;
-	struct plugin_instance *pi;
+	struct host_instance *hi;
 
 	if (!plugin_registry_find(&eng->plugins, "dns-lua")) {
 		err_set(e, EXIT_USAGE, "the dns-lua plugin is not loaded: is dns-lua.so in the "
@@ -65,10 +65,10 @@ static struct plugin_instance *make_instance(struct engine *eng, const char *scr
 	}
 	if (cred && credentials_load(cred, &eng->log, &secrets, e) < 0)
 		return NULL;
-	pi = plugin_instance_new(&eng->plugins, "dns-lua", SCRIPT_TEST_LABEL, opts,
-	                         (const char *const *)secrets, &svc, e);
+	hi = host_instance_new(&eng->plugins, "dns-lua", SCRIPT_TEST_LABEL, opts,
+	                       (const char *const *)secrets, &clients, e);
 	credentials_free(secrets);
-	return pi;
+	return hi;
 }
 
 /* A key authorization and its dns-01 TXT value, as a CA would make them:
@@ -105,7 +105,7 @@ oom:
 	return err_set(e, EXIT_OP, "out of memory");
 }
 
-static int test_provider(struct engine *eng, struct plugin_instance *pi, const char *script,
+static int test_provider(struct engine *eng, struct host_instance *hi, const char *script,
                          const char *domain, struct error *e)
 {
 	FILE *out = eng->out;
@@ -115,7 +115,7 @@ static int test_provider(struct engine *eng, struct plugin_instance *pi, const c
 	char **servers = NULL;
 	struct dns_propagation_cfg cfg;
 	struct dns_expect item;
-	struct ah_challenge ch = {0};
+	struct challenge_desc ch = {0};
 	struct timespec t0;
 	struct error soft = {0}, cerr = {0};
 	bool presented = false;
@@ -146,10 +146,9 @@ static int test_provider(struct engine *eng, struct plugin_instance *pi, const c
 	fprintf(out, "value: %s\n", txt);
 	fflush(out);
 
-	ch.struct_size = sizeof(ch);
 	ch.identifier = ident;
 	ch.wildcard = wildcard;
-	ch.type = "dns-01";
+	ch.type = CHALLENGE_DNS_01;
 	ch.token = token;
 	ch.key_authorization = keyauth;
 	ch.record_name = record;
@@ -157,14 +156,14 @@ static int test_provider(struct engine *eng, struct plugin_instance *pi, const c
 	ch.zone = zone;
 
 	now(&t0);
-	st = plugin_instance_present(pi, &ch, e);
-	if (st == AH_DECLINE) {
+	st = host_instance_present(hi, &ch, e);
+	if (st == HOST_DECLINED) {
 		fprintf(out, "present: declined (%lld ms)\n", ms_since(&t0));
 		err_set(e, EXIT_USAGE, "%s does not define present() and cleanup() for %s (a deploy "
 		        "script? test it with --dry-run)", script, domain);
 		goto out;
 	}
-	if (st != AH_OK) {
+	if (st != 0) {
 		fprintf(out, "present: FAILED (%lld ms): %s\n", ms_since(&t0), e->msg);
 		goto out;
 	}
@@ -205,8 +204,8 @@ out:
 	if (presented) {
 		fflush(out);
 		now(&t0);
-		st = plugin_instance_cleanup(pi, &ch, &cerr);
-		if (st != AH_OK) {
+		st = host_instance_cleanup(hi, &ch, &cerr);
+		if (st != 0) {
 			fprintf(out, "cleanup: FAILED (%lld ms): %s\n", ms_since(&t0), cerr.msg);
 			if (ret == 0)
 				err_set(e, cerr.exit_code ? cerr.exit_code : EXIT_OP, "%s", cerr.msg);
@@ -316,7 +315,7 @@ static int write_new(const char *path, const char *text, mode_t mode, struct err
 	return 0;
 }
 
-static int test_deploy(struct engine *eng, struct plugin_instance *pi, const char *script,
+static int test_deploy(struct engine *eng, struct host_instance *hi, const char *script,
                        const char *domain, struct error *e)
 {
 	static const char *const files[] = {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"};
@@ -327,7 +326,7 @@ static int test_deploy(struct engine *eng, struct plugin_instance *pi, const cha
 	X509 *ca = NULL, *leaf = NULL;
 	char *leaf_pem = NULL, *ca_pem = NULL, *key_pem = NULL, *full = NULL;
 	const char *names[1] = {domain};
-	struct ah_certificate c = {0};
+	struct cert_desc c = {0};
 	struct timespec t0;
 	bool made_dir = false;
 	int ret = -1, st;
@@ -374,7 +373,6 @@ static int test_deploy(struct engine *eng, struct plugin_instance *pi, const cha
 	fprintf(out, "certificate: throwaway, self-made CA, for %s, in %s\n", domain, dir);
 	fflush(out);
 
-	c.struct_size = sizeof(c);
 	c.lineage = domain;
 	c.names = names;
 	c.n_names = 1;
@@ -382,17 +380,17 @@ static int test_deploy(struct engine *eng, struct plugin_instance *pi, const cha
 	c.chain_path = paths[1];
 	c.fullchain_path = paths[2];
 	c.key_path = paths[3];
-	c.renewed = 0;
-	c.issuer_changed = 0;
+	c.renewed = false;
+	c.issuer_changed = false;
 	now(&t0);
-	st = plugin_instance_install(pi, &c, e);
-	if (st == AH_DECLINE) {
+	st = host_instance_install(hi, &c, e);
+	if (st == HOST_DECLINED) {
 		fprintf(out, "deploy: declined (%lld ms)\n", ms_since(&t0));
 		err_set(e, EXIT_USAGE, "%s does not define deploy(cert) (a DNS provider? test it "
 		        "without --dry-run)", script);
 		goto out;
 	}
-	if (st != AH_OK) {
+	if (st != 0) {
 		fprintf(out, "deploy: FAILED (%lld ms): %s\n", ms_since(&t0), e->msg);
 		goto out;
 	}
@@ -423,7 +421,7 @@ int cmd_script(struct engine *eng, struct error *e)
 {
 	char *const *args = eng->cli->args;
 	const char *script, *domain;
-	struct plugin_instance *pi = NULL;
+	struct host_instance *hi = NULL;
 	bool deploy = eng->base.dry_run > 0;
 	int ret;
 
@@ -441,16 +439,16 @@ int cmd_script(struct engine *eng, struct error *e)
 	fprintf(eng->out, "script test %s for %s (%s)\n", script, domain,
 	        deploy ? "deploy step, throwaway certificate" : "DNS provider");
 	fflush(eng->out);
-	pi = make_instance(eng, script, e);
-	if (!pi) {
+	hi = make_instance(eng, script, e);
+	if (!hi) {
 		fprintf(eng->out, "load: FAILED: %s\nresult: FAILED\n", e->msg);
 		return -1;
 	}
 	fprintf(eng->out, "load: ok\n");
 	if (deploy)
-		ret = test_deploy(eng, pi, script, domain, e);
+		ret = test_deploy(eng, hi, script, domain, e);
 	else
-		ret = test_provider(eng, pi, script, domain, e);
-	plugin_instance_free(pi);
+		ret = test_provider(eng, hi, script, domain, e);
+	host_instance_free(hi);
 	return ret;
 }

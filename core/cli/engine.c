@@ -78,14 +78,20 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 			eng->dns.ns_port = port;
 		}
 	}
+	/* The default directories form one search path: a file name found in
+	 * an earlier one shadows the same name in a later one, so a build tree
+	 * next to an installed copy loads each plugin once. */
 	if (eng->base.plugin_dir) {
 		if (plugin_registry_load_dir(&eng->plugins, eng->base.plugin_dir, e) < 0)
 			goto out;
 	} else {
 		dirs = plugin_default_dirs();
-		for (size_t i = 0; dirs && dirs[i]; i++)
-			if (plugin_registry_load_dir(&eng->plugins, dirs[i], e) < 0)
-				goto out;
+		if (!dirs) {
+			err_set(e, EXIT_OP, "out of memory");
+			goto out;
+		}
+		if (plugin_registry_load_dirs(&eng->plugins, dirs, e) < 0)
+			goto out;
 	}
 	ret = 0;
 out:

@@ -11,7 +11,7 @@
 #include "base/err.h"
 #include "base/http.h"
 #include "base/log.h"
-#include "host/host.h"
+#include "host/loader.h"
 #include "store/store.h"
 
 struct engine {

@@ -41,6 +41,16 @@ static STACK_OF(X509) *pick_chain(struct engine *eng, const struct order_result 
 	return chosen;
 }
 
+int issue_route(struct engine *eng, const struct settings *s, struct routed *out,
+                struct error *e)
+{
+	struct route_ctx ctx = {
+		.log = &eng->log, .http = &eng->http, .plugins = &eng->plugins, .settings = s,
+	};
+
+	return route_names(&ctx, out, e);
+}
+
 const char *issue_server_url(const struct settings *s)
 {
 	return config_server_url(s->server);

@@ -24,6 +24,10 @@ void issued_free(struct issued *is);
 /* The directory URL of S's server (presets resolved). */
 const char *issue_server_url(const struct settings *s);
 
+/* Route S's names to plugin instances of ENG's registry (host/route.h). */
+int issue_route(struct engine *eng, const struct settings *s, struct routed *out,
+                struct error *e);
+
 /* Open S's server in A (unless already open) and load or register the
  * account; *ACCT_KEY (owned by the caller) is its key. */
 int issue_open_account(struct engine *eng, const struct settings *s, struct acme *a,

@@ -9,8 +9,6 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
-#include <acmehook/plugin.h>
-
 #include "acme/acme.h"
 #include "base/crypto.h"
 #include "cli/engine.h"
@@ -52,7 +50,7 @@ static int run_deploys(struct engine *eng, const struct settings *s, const struc
                        const char *name, bool renewal, bool issuer_changed, struct error *e)
 {
 	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX];
-	struct ah_certificate c = {.struct_size = sizeof(c)};
+	struct cert_desc c = {0};
 
 	store_live_path(&eng->store, name, "cert", cert, sizeof(cert));
 	store_live_path(&eng->store, name, "chain", chain, sizeof(chain));
@@ -68,15 +66,14 @@ static int run_deploys(struct engine *eng, const struct settings *s, const struc
 	c.renewed = renewal;
 	c.issuer_changed = issuer_changed;
 	for (size_t i = 0; i < rt->n_deploys; i++) {
-		int st = plugin_instance_install(rt->deploys[i], &c, e);
-		if (st != AH_OK) {
+		if (host_instance_install(rt->deploys[i], &c, e) != 0) {
 			err_set(e, EXIT_OP, "deploy step %zu (%s) declined to deploy %s", i + 1,
-			        plugin_instance_name(rt->deploys[i]), name);
+			        host_instance_name(rt->deploys[i]), name);
 			err_prefix(e, "the certificate is saved, but");
 			return -1;
 		}
 		log_msg(&eng->log, LVL_INFO, "Deployed %s with %s", name,
-		        plugin_instance_name(rt->deploys[i]));
+		        host_instance_name(rt->deploys[i]));
 	}
 	return 0;
 }
@@ -95,7 +92,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	struct lineage_files files;
 	int version = 0, ret = -1;
 
-	if (route_names(eng, s, &rt, e) < 0)
+	if (issue_route(eng, s, &rt, e) < 0)
 		goto out;
 	if (issue_open_account(eng, s, &a, &acct_key, e) < 0)
 		goto out;

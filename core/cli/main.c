@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cli.command, "version") == 0) {
-		printf("acmehook %s (plugin ABI 1)\n", ACMEHOOK_VERSION);
+		printf("acmehook %s (plugin ABI %s)\n", ACMEHOOK_VERSION, plugin_abi_version());
 		goto out;
 	}
 	if (engine_init(&eng, &cli, &ini, &e) < 0)

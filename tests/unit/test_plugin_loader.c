@@ -12,11 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <acmehook/plugin.h>
+
 #include "check.h"
 #include "testutil.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "host/host.h"
+#include "host/instance.h"
 
 static char broken_dir[PATH_MAX];
 
@@ -126,8 +128,8 @@ static void test_good_and_permissions(void)
 	if (m) {
 		CHECK_STR(m->version, "1.2.3");
 		CHECK_STR(m->path, path);
-		CHECK(m->roles == (AH_ROLE_AUTHENTICATOR | AH_ROLE_INSTALLER));
-		CHECK(m->challenges == (AH_CHALLENGE_HTTP_01 | AH_CHALLENGE_DNS_01));
+		CHECK(m->authenticator && m->installer);
+		CHECK(m->http01 && m->dns01);
 		CHECK(m->abi_major == AH_ABI_MAJOR);
 	}
 	CHECK(plugin_registry_find(&r, "nosuch") == NULL);
@@ -277,16 +279,15 @@ static void test_instance(void)
 	struct plugin_registry r = {0};
 	struct error e = {0};
 	struct log lg;
-	struct plugin_services svc = {0};
-	struct plugin_instance *pi = NULL, *p2 = NULL;
-	struct ah_challenge ch = {
-		.struct_size = sizeof(ch),
+	struct host_clients svc = {0};
+	struct host_instance *pi = NULL, *p2 = NULL;
+	struct challenge_desc ch = {
 		.identifier = "a.example",
-		.type = "http-01",
+		.type = CHALLENGE_HTTP_01,
 		.token = "tok1",
 		.key_authorization = "tok1.thumb",
 	};
-	struct ah_certificate cert = {.struct_size = sizeof(cert), .lineage = "lin"};
+	struct cert_desc cert = {.lineage = "lin"};
 	char recopt[PATH_MAX];
 	const char *opts[] = {"record", recopt, "greeting", "hello", NULL};
 	const char *secrets[] = {"api-token", "s3cr3t-value", NULL};
@@ -304,61 +305,70 @@ static void test_instance(void)
 	pathf(recopt, sizeof(recopt), "%s", rec);
 	CHECK(plugin_registry_load_dir(&r, d, &e) == 0);
 
-	pi = plugin_instance_new(&r, "testgood", "one", opts, secrets, &svc, &e);
+	pi = host_instance_new(&r, "testgood", "one", opts, secrets, &svc, &e);
 	CHECK(pi != NULL);
 	if (!pi) {
 		fprintf(stderr, "instance: %s\n", e.msg);
 		goto out;
 	}
-	CHECK_STR(plugin_instance_name(pi), "testgood[one]");
-	CHECK(plugin_instance_module(pi) == plugin_registry_find(&r, "testgood"));
+	CHECK_STR(host_instance_name(pi), "testgood[one]");
+	CHECK(host_instance_module(pi) == plugin_registry_find(&r, "testgood"));
 
 	/* The secret was registered before init logged it. */
 	fflush(logf);
 	CHECK(strstr(logtext, "testgood[one]: the token is [redacted]") != NULL);
 	CHECK(strstr(logtext, "s3cr3t-value") == NULL);
 
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_OK);
+	CHECK(host_instance_present(pi, &ch, &e) == 0);
 	CHECK(!err_isset(&e));
 
 	ch.token = "failme";
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(host_instance_present(pi, &ch, &e) == -1);
 	CHECK(e.exit_code == EXIT_OP);
 	CHECK_STR(e.msg, "testgood[one]: boom: failme");
 	err_clear(&e);
 
 	ch.token = "tok2";
 	ch.identifier = "decline.example";
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_DECLINE);
+	CHECK(host_instance_present(pi, &ch, &e) == HOST_DECLINED);
 	CHECK(!err_isset(&e));
+
+	/* A TSIG key struct too small for its members is refused by the host
+	 * before it reads them (and before it looks for a DNS client). */
+	ch.identifier = "tsig.example";
+	ch.type = CHALLENGE_DNS_01;
+	CHECK(host_instance_present(pi, &ch, &e) == -1);
+	CHECK(strstr(e.msg, "testgood[one]: dns_update: malformed TSIG key") == e.msg);
+	err_clear(&e);
+	ch.type = CHALLENGE_HTTP_01;
 
 	/* The host refuses tokens the ABI promises are base64url. */
 	ch.identifier = "a.example";
 	ch.token = "../x";
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(host_instance_present(pi, &ch, &e) == -1);
 	CHECK(strstr(e.msg, "../x") != NULL);
 	err_clear(&e);
 
 	ch.token = "tok1";
-	CHECK(plugin_instance_cleanup(pi, &ch, &e) == AH_OK);
+	CHECK(host_instance_cleanup(pi, &ch, &e) == 0);
 
 	/* Without an HTTP client the request fails cleanly, and the host's
 	 * text explains it when the plugin says nothing itself. */
-	CHECK(plugin_instance_install(pi, &cert, &e) == AH_FAIL);
+	CHECK(host_instance_install(pi, &cert, &e) == -1);
 	CHECK(e.exit_code == EXIT_OP);
 	CHECK(strstr(e.msg, "testgood[one]: ") == e.msg);
 	CHECK(strstr(e.msg, "no HTTP client") != NULL);
 	err_clear(&e);
 
-	p2 = plugin_instance_new(&r, "testgood", NULL, NULL, NULL, &svc, &e);
+	p2 = host_instance_new(&r, "testgood", NULL, NULL, NULL, &svc, &e);
 	CHECK(p2 != NULL);
-	CHECK_STR(plugin_instance_name(p2), "testgood");
-	plugin_instance_free(p2);
+	CHECK_STR(host_instance_name(p2), "testgood");
+	host_instance_free(p2);
 	p2 = NULL;
 
-	plugin_instance_free(pi);
+	host_instance_free(pi);
 	pi = NULL;
-	plugin_instance_free(NULL);
+	host_instance_free(NULL);
 	text = slurp(rec);
 	CHECK_STR(text, "init missing-secret=1 now-ok=1\n"
 	                "present http-01 a.example tok1 hello\n"
@@ -366,21 +376,21 @@ static void test_instance(void)
 	                "install lin http=2\n"
 	                "fini\n");
 
-	CHECK(plugin_instance_new(&r, "testgood", "x", failopts, NULL, &svc, &e) == NULL);
+	CHECK(host_instance_new(&r, "testgood", "x", failopts, NULL, &svc, &e) == NULL);
 	CHECK(e.exit_code == EXIT_USAGE);
 	CHECK(strstr(e.msg, "testgood[x]: init told to fail") == e.msg);
 	err_clear(&e);
-	CHECK(plugin_instance_new(&r, "testgood", "x", failopts2, NULL, &svc, &e) == NULL);
+	CHECK(host_instance_new(&r, "testgood", "x", failopts2, NULL, &svc, &e) == NULL);
 	CHECK(e.exit_code == EXIT_OP);
 	err_clear(&e);
-	CHECK(plugin_instance_new(&r, "nosuch", "x", NULL, NULL, &svc, &e) == NULL);
+	CHECK(host_instance_new(&r, "nosuch", "x", NULL, NULL, &svc, &e) == NULL);
 	CHECK(e.exit_code == EXIT_USAGE && strstr(e.msg, "\"nosuch\""));
 	err_clear(&e);
-	CHECK(plugin_instance_new(&r, "testgood", "x", odd, NULL, &svc, &e) == NULL);
+	CHECK(host_instance_new(&r, "testgood", "x", odd, NULL, &svc, &e) == NULL);
 	CHECK(e.exit_code == EXIT_USAGE && strstr(e.msg, "record"));
 	err_clear(&e);
 out:
-	plugin_instance_free(pi);
+	host_instance_free(pi);
 	plugin_registry_free(&r);
 	log_free(&lg);
 	if (logf)
@@ -408,8 +418,8 @@ static void test_real(const char *build)
 	CHECK(m != NULL);
 	if (m) {
 		CHECK(strstr(m->path, "http-webroot.so") != NULL);
-		CHECK(m->roles == AH_ROLE_AUTHENTICATOR);
-		CHECK(m->challenges == AH_CHALLENGE_HTTP_01);
+		CHECK(m->authenticator && !m->installer);
+		CHECK(m->http01 && !m->dns01);
 		CHECK(m->version[0] != '\0');
 	}
 	plugin_registry_free(&r);

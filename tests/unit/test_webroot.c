@@ -12,11 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <acmehook/plugin.h>
+
 #include "check.h"
 #include "testutil.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "host/host.h"
+#include "host/instance.h"
 
 static char *tmpdir(void)
 {
@@ -62,23 +64,22 @@ static int check_content(const char *root, const char *token, const char *want)
 struct fixture {
 	struct plugin_registry reg;
 	struct log lg;
-	struct plugin_services svc;
+	struct host_clients svc;
 	char *plugdir;
 };
 
-static struct plugin_instance *webroot(struct fixture *fx, const char *root, struct error *e)
+static struct host_instance *webroot(struct fixture *fx, const char *root, struct error *e)
 {
 	const char *opts[] = {"webroot-path", root, NULL};
 
-	return plugin_instance_new(&fx->reg, "webroot", root, opts, NULL, &fx->svc, e);
+	return host_instance_new(&fx->reg, "webroot", root, opts, NULL, &fx->svc, e);
 }
 
-static struct ah_challenge http01(const char *token, const char *keyauth)
+static struct challenge_desc http01(const char *token, const char *keyauth)
 {
-	struct ah_challenge ch = {
-		.struct_size = sizeof(ch),
+	struct challenge_desc ch = {
 		.identifier = "www.example",
-		.type = "http-01",
+		.type = CHALLENGE_HTTP_01,
 		.token = token,
 		.key_authorization = keyauth,
 	};
@@ -91,14 +92,14 @@ static void test_fresh_root(struct fixture *fx)
 {
 	char *root = tmpdir();
 	struct error e = {0};
-	struct plugin_instance *pi = webroot(fx, root, &e);
-	struct ah_challenge ch = http01("tok_A-1", "tok_A-1.thumbprint");
+	struct host_instance *pi = webroot(fx, root, &e);
+	struct challenge_desc ch = http01("tok_A-1", "tok_A-1.thumbprint");
 
 	CHECK(pi != NULL);
 	if (!pi)
 		goto out;
-	CHECK(strncmp(plugin_instance_name(pi), "webroot[/tmp/", 13) == 0);
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_OK);
+	CHECK(strncmp(host_instance_name(pi), "webroot[/tmp/", 13) == 0);
+	CHECK(host_instance_present(pi, &ch, &e) == 0);
 	CHECK(check_content(root, "tok_A-1", "tok_A-1.thumbprint"));
 	CHECK(mode_of(root, ".well-known") == 0755);
 	CHECK(mode_of(root, ".well-known/acme-challenge") == 0755);
@@ -106,17 +107,17 @@ static void test_fresh_root(struct fixture *fx)
 
 	/* Presenting again replaces the file whole. */
 	ch.key_authorization = "tok_A-1.other";
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_OK);
+	CHECK(host_instance_present(pi, &ch, &e) == 0);
 	CHECK(check_content(root, "tok_A-1", "tok_A-1.other"));
 
-	CHECK(plugin_instance_cleanup(pi, &ch, &e) == AH_OK);
+	CHECK(host_instance_cleanup(pi, &ch, &e) == 0);
 	CHECK(!exists(root, ".well-known"));
 	CHECK(exists(root, "."));
 	/* A second cleanup finds nothing to do and is not an error. */
-	CHECK(plugin_instance_cleanup(pi, &ch, &e) == AH_OK);
+	CHECK(host_instance_cleanup(pi, &ch, &e) == 0);
 	CHECK(!err_isset(&e));
 out:
-	plugin_instance_free(pi);
+	host_instance_free(pi);
 	rm_rf(root);
 	free(root);
 }
@@ -127,8 +128,8 @@ static void test_preexisting(struct fixture *fx)
 	char *root = tmpdir();
 	char p[PATH_MAX];
 	struct error e = {0};
-	struct plugin_instance *pi = webroot(fx, root, &e);
-	struct ah_challenge a = http01("tokA", "tokA.x"), b = http01("tokB", "tokB.x");
+	struct host_instance *pi = webroot(fx, root, &e);
+	struct challenge_desc a = http01("tokA", "tokA.x"), b = http01("tokB", "tokB.x");
 
 	CHECK(pi != NULL);
 	if (!pi)
@@ -138,8 +139,8 @@ static void test_preexisting(struct fixture *fx)
 	pathf(p, sizeof(p), "%s/.well-known/security.txt", root);
 	CHECK(write_file(p, "Contact: x\n", 0644) == 0);
 
-	CHECK(plugin_instance_present(pi, &a, &e) == AH_OK);
-	CHECK(plugin_instance_cleanup(pi, &a, &e) == AH_OK);
+	CHECK(host_instance_present(pi, &a, &e) == 0);
+	CHECK(host_instance_cleanup(pi, &a, &e) == 0);
 	CHECK(exists(root, ".well-known/security.txt"));
 	CHECK(!exists(root, ".well-known/acme-challenge"));
 
@@ -148,8 +149,8 @@ static void test_preexisting(struct fixture *fx)
 	CHECK(mkdir(p, 0755) == 0);
 	pathf(p, sizeof(p), "%s/.well-known/acme-challenge/other", root);
 	CHECK(write_file(p, "other", 0644) == 0);
-	CHECK(plugin_instance_present(pi, &a, &e) == AH_OK);
-	CHECK(plugin_instance_cleanup(pi, &a, &e) == AH_OK);
+	CHECK(host_instance_present(pi, &a, &e) == 0);
+	CHECK(host_instance_cleanup(pi, &a, &e) == 0);
 	CHECK(!exists(root, ".well-known/acme-challenge/tokA"));
 	CHECK(exists(root, ".well-known/acme-challenge/other"));
 	CHECK(exists(root, ".well-known/security.txt"));
@@ -159,16 +160,16 @@ static void test_preexisting(struct fixture *fx)
 
 	/* Two challenges at once: the directories stay until the last one
 	 * is cleaned up. */
-	CHECK(plugin_instance_present(pi, &a, &e) == AH_OK);
-	CHECK(plugin_instance_present(pi, &b, &e) == AH_OK);
-	CHECK(plugin_instance_cleanup(pi, &a, &e) == AH_OK);
+	CHECK(host_instance_present(pi, &a, &e) == 0);
+	CHECK(host_instance_present(pi, &b, &e) == 0);
+	CHECK(host_instance_cleanup(pi, &a, &e) == 0);
 	CHECK(!exists(root, ".well-known/acme-challenge/tokA"));
 	CHECK(check_content(root, "tokB", "tokB.x"));
-	CHECK(plugin_instance_cleanup(pi, &b, &e) == AH_OK);
+	CHECK(host_instance_cleanup(pi, &b, &e) == 0);
 	CHECK(!exists(root, ".well-known"));
 	CHECK(!err_isset(&e));
 out:
-	plugin_instance_free(pi);
+	host_instance_free(pi);
 	rm_rf(root);
 	free(root);
 }
@@ -180,12 +181,11 @@ static void test_refusals(struct fixture *fx)
 	char *root = tmpdir(), *elsewhere = tmpdir();
 	char p[PATH_MAX];
 	struct error e = {0};
-	struct plugin_instance *pi = webroot(fx, root, &e);
-	struct ah_challenge ch = http01("../x", "../x.t");
-	struct ah_challenge dns = {
-		.struct_size = sizeof(dns),
+	struct host_instance *pi = webroot(fx, root, &e);
+	struct challenge_desc ch = http01("../x", "../x.t");
+	struct challenge_desc dns = {
 		.identifier = "www.example",
-		.type = "dns-01",
+		.type = CHALLENGE_DNS_01,
 		.token = "tokD",
 		.key_authorization = "tokD.t",
 		.record_name = "_acme-challenge.www.example",
@@ -195,16 +195,16 @@ static void test_refusals(struct fixture *fx)
 	CHECK(pi != NULL);
 	if (!pi)
 		goto out;
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(host_instance_present(pi, &ch, &e) == -1);
 	CHECK(strstr(e.msg, "../x") != NULL);
 	err_clear(&e);
 	ch.token = "a/b";
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(host_instance_present(pi, &ch, &e) == -1);
 	err_clear(&e);
 	CHECK(!exists(root, ".well-known"));
 	CHECK(!exists(root, "../x"));
 
-	CHECK(plugin_instance_present(pi, &dns, &e) == AH_DECLINE);
+	CHECK(host_instance_present(pi, &dns, &e) == HOST_DECLINED);
 	CHECK(!err_isset(&e));
 	CHECK(!exists(root, ".well-known"));
 
@@ -212,7 +212,7 @@ static void test_refusals(struct fixture *fx)
 	pathf(p, sizeof(p), "%s/.well-known", root);
 	CHECK(symlink(elsewhere, p) == 0);
 	ch = http01("tokS", "tokS.t");
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(host_instance_present(pi, &ch, &e) == -1);
 	CHECK(e.exit_code == EXIT_OP && strstr(e.msg, "symlink") != NULL);
 	err_clear(&e);
 	CHECK(!exists(elsewhere, "acme-challenge"));
@@ -222,12 +222,12 @@ static void test_refusals(struct fixture *fx)
 	CHECK(mkdir(p, 0755) == 0);
 	pathf(p, sizeof(p), "%s/.well-known/acme-challenge", root);
 	CHECK(symlink(elsewhere, p) == 0);
-	CHECK(plugin_instance_present(pi, &ch, &e) == AH_FAIL);
+	CHECK(host_instance_present(pi, &ch, &e) == -1);
 	CHECK(strstr(e.msg, "symlink") != NULL);
 	err_clear(&e);
 	CHECK(!exists(elsewhere, "tokS"));
 out:
-	plugin_instance_free(pi);
+	host_instance_free(pi);
 	rm_rf(root);
 	rm_rf(elsewhere);
 	free(root);
@@ -253,7 +253,7 @@ static void test_config_errors(struct fixture *fx)
 	CHECK(e.exit_code == EXIT_USAGE && strstr(e.msg, "not a directory"));
 	err_clear(&e);
 
-	CHECK(plugin_instance_new(&fx->reg, "webroot", "x", NULL, NULL, &fx->svc, &e) == NULL);
+	CHECK(host_instance_new(&fx->reg, "webroot", "x", NULL, NULL, &fx->svc, &e) == NULL);
 	CHECK(e.exit_code == EXIT_USAGE && strstr(e.msg, "webroot-path"));
 	printf("refused as expected: %s\n", e.msg);
 	err_clear(&e);
@@ -266,23 +266,23 @@ static void test_two_instances(struct fixture *fx)
 {
 	char *r1 = tmpdir(), *r2 = tmpdir();
 	struct error e = {0};
-	struct plugin_instance *a = webroot(fx, r1, &e), *b = webroot(fx, r2, &e);
-	struct ah_challenge c1 = http01("one", "one.t"), c2 = http01("two", "two.t");
+	struct host_instance *a = webroot(fx, r1, &e), *b = webroot(fx, r2, &e);
+	struct challenge_desc c1 = http01("one", "one.t"), c2 = http01("two", "two.t");
 
 	CHECK(a && b);
 	if (!a || !b)
 		goto out;
-	CHECK(plugin_instance_present(a, &c1, &e) == AH_OK);
-	CHECK(plugin_instance_present(b, &c2, &e) == AH_OK);
+	CHECK(host_instance_present(a, &c1, &e) == 0);
+	CHECK(host_instance_present(b, &c2, &e) == 0);
 	CHECK(check_content(r1, "one", "one.t") && !exists(r1, ".well-known/acme-challenge/two"));
 	CHECK(check_content(r2, "two", "two.t") && !exists(r2, ".well-known/acme-challenge/one"));
-	CHECK(plugin_instance_cleanup(a, &c1, &e) == AH_OK);
+	CHECK(host_instance_cleanup(a, &c1, &e) == 0);
 	CHECK(!exists(r1, ".well-known") && check_content(r2, "two", "two.t"));
-	CHECK(plugin_instance_cleanup(b, &c2, &e) == AH_OK);
+	CHECK(host_instance_cleanup(b, &c2, &e) == 0);
 	CHECK(!exists(r2, ".well-known"));
 out:
-	plugin_instance_free(a);
-	plugin_instance_free(b);
+	host_instance_free(a);
+	host_instance_free(b);
 	rm_rf(r1);
 	rm_rf(r2);
 	free(r1);
@@ -336,7 +336,13 @@ static void test_fake_host(struct fixture *fx)
 		goto out;
 	CHECK(m->desc->init(&host, &state) == AH_OK);
 	for (size_t i = 0; bad[i]; i++) {
-		struct ah_challenge ch = http01(bad[i], "k");
+		struct ah_challenge ch = {
+			.struct_size = sizeof(ch),
+			.identifier = "www.example",
+			.type = "http-01",
+			.token = bad[i],
+			.key_authorization = "k",
+		};
 
 		f.err[0] = '\0';
 		CHECK(m->desc->present(state, &ch) == AH_FAIL);

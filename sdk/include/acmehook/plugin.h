@@ -1,4 +1,4 @@
-/* acmehook plugin ABI, major version 1.
+/* acmehook plugin ABI 1.1 (AH_ABI_MAJOR.AH_ABI_MINOR below).
  *
  * A plugin is a shared object that exports exactly one symbol,
  * acmehook_plugin_v1, returning a pointer to a constant descriptor. The host

@@ -6,6 +6,9 @@
  *   option "init-fail"     "config" or "fail": init refuses with that status
  *   token  "failme"        present fails with set_error text "boom: failme"
  *   identifier "decline.example"  present declines
+ *   identifier "tsig.example"     present calls dns_update with a TSIG key
+ *                          whose struct_size is too small, and fails
+ *                          without a word of its own
  *   install                tries an HTTP request and records its outcome */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +81,19 @@ static int tg_present(void *state, const struct ah_challenge *ch)
 
 	if (strcmp(ch->identifier, "decline.example") == 0)
 		return AH_DECLINE;
+	if (strcmp(ch->identifier, "tsig.example") == 0) {
+		struct ah_tsig_key key = {.struct_size = sizeof(size_t)};
+		struct ah_dns_update u = {
+			.struct_size = sizeof(u),
+			.server = "127.0.0.1",
+			.name = "_acme-challenge.tsig.example",
+			.txt = "value",
+			.add = 1,
+			.key = &key,
+		};
+
+		return t->host->dns_update(t->host->ctx, &u) == AH_OK ? AH_OK : AH_FAIL;
+	}
 	if (strcmp(ch->token, "failme") == 0) {
 		t->host->set_error(t->host->ctx, "boom: failme");
 		return AH_FAIL;
