@@ -66,7 +66,7 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
 	}
 	a->dir_url = strdup(url);
 	if (!a->dir_url) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	a->dir = dir;

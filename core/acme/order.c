@@ -98,7 +98,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 	}
 	z->wildcard = cJSON_IsTrue(cJSON_GetObjectItem(r.json, "wildcard"));
 	if (!(z->identifier = strdup(value))) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	z->on = find_name(names, n, value, z->wildcard);
@@ -133,7 +133,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 			goto out;
 		}
 		if (!(z->chall_url = strdup(url)) || !(z->token = strdup(token))) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		break;
@@ -147,7 +147,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 		size_t len = strlen(z->token) + 1 + strlen(thumb) + 1;
 		z->key_auth = malloc(len);
 		if (!z->key_auth) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		snprintf(z->key_auth, len, "%s.%s", z->token, thumb);
@@ -157,7 +157,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 		unsigned int mdlen = 0;
 		if (!EVP_Digest(z->key_auth, strlen(z->key_auth), md, &mdlen, EVP_sha256(), NULL) ||
 		    !(z->txt = b64url_encode(md, mdlen))) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 	}
@@ -248,7 +248,7 @@ static int wait_dns(const struct order_dns *dns, struct log *log, const struct a
 	int ret = -1;
 
 	if (!items)
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	for (size_t i = 0; i < n; i++) {
 		if (!zs[i].presented || !zs[i].txt)
 			continue;
@@ -370,11 +370,11 @@ static int add_chain(struct order_result *res, const struct acme_reply *r, struc
 		return err_set(e, EXIT_OP, "the certificate download is not a PEM chain");
 	nc = realloc(res->chains, (res->n_chains + 2) * sizeof(*nc));
 	if (!nc)
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	res->chains = nc;
 	nc[res->n_chains] = strndup(r->http.body.data, r->http.body.len);
 	if (!nc[res->n_chains])
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	nc[++res->n_chains] = NULL;
 	return 0;
 }
@@ -429,7 +429,7 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	thumb = jws_thumbprint(a->key, e);
 	payload = identifiers_payload(names, n);
 	if (!thumb || !payload) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	if (acme_post(a, "placing the order", acme_resource(a, "newOrder"), payload, &r, e) < 0)
@@ -439,7 +439,7 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 		goto out;
 	}
 	if (!(order_url = strdup(r.location)) || !(finalize = strdup(json_str(r.json, "finalize")))) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	log_msg(log, LVL_DEBUG, "Order %s", order_url);
@@ -452,7 +452,7 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	}
 	zs = calloc((size_t)cJSON_GetArraySize(auths), sizeof(*zs));
 	if (!zs) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 
@@ -466,7 +466,7 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 			goto out;
 		}
 		if (!(z->url = strdup(au->valuestring))) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		nz++;
@@ -495,13 +495,13 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 		if (!(csr64 = b64url_encode(csr_der, csr_len)) || !o ||
 		    !cJSON_AddStringToObject(o, "csr", csr64)) {
 			cJSON_Delete(o);
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		body = cJSON_PrintUnformatted(o);
 		cJSON_Delete(o);
 		if (!body) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0) {

@@ -17,7 +17,7 @@ int http_client_init(struct http_client *c, const char *ca_bundle, struct log *l
 	if (ca_bundle) {
 		c->ca_bundle = strdup(ca_bundle);
 		if (!c->ca_bundle)
-			return err_set(e, EXIT_OP, "out of memory");
+			return err_nomem(e);
 	}
 	c->curl = curl_easy_init();
 	if (!c->curl) {
@@ -119,7 +119,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	for (size_t i = 0; headers && headers[i]; i++) {
 		struct curl_slist *n = curl_slist_append(hl, headers[i]);
 		if (!n) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		hl = n;

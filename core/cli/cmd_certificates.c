@@ -85,7 +85,7 @@ int cmd_certificates(struct engine *eng, struct error *e)
 	if (eng->base.json) {
 		char *text = cJSON_Print(arr);
 		if (!text) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		fprintf(eng->out, "%s\n", text);

@@ -110,7 +110,7 @@ int cmd_revoke(struct engine *eng, struct error *e)
 		goto out;
 	payload = revoke_payload(cert, code);
 	if (!payload) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	if (acme_open(&a, &eng->http, &eng->log, config_server_url(s.server), e) < 0)

@@ -102,7 +102,7 @@ oom:
 	free(t);
 	free(ka);
 	free(v);
-	return err_set(e, EXIT_OP, "out of memory");
+	return err_nomem(e);
 }
 
 static int test_provider(struct engine *eng, struct host_instance *hi, const char *script,
@@ -130,7 +130,7 @@ static int test_provider(struct engine *eng, struct host_instance *hi, const cha
 		fprintf(out, "lookup: cannot follow %s (%s); using it as is\n", base, soft.msg);
 		err_clear(&soft);
 		if (!(record = strdup(base))) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 	} else if (strcmp(record, base) != 0) {
@@ -357,12 +357,12 @@ static int test_deploy(struct engine *eng, struct host_instance *hi, const char 
 	ca_pem = crypto_cert_pem(ca);
 	key_pem = crypto_key_pem(key, e);
 	if (!leaf_pem || !ca_pem || !key_pem) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	full = malloc(strlen(leaf_pem) + strlen(ca_pem) + 1);
 	if (!full) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	strcpy(full, leaf_pem);

@@ -87,7 +87,7 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	} else {
 		dirs = plugin_default_dirs();
 		if (!dirs) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		if (plugin_registry_load_dirs(&eng->plugins, dirs, e) < 0)

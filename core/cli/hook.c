@@ -18,7 +18,7 @@ int hook_run_deploy(const char *cmd, const char *lineage_dir, const char *const 
 
 	for (size_t i = 0; i < n; i++)
 		if ((i && buf_puts(&domains, " ") < 0) || buf_puts(&domains, names[i]) < 0) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 	pid = fork();

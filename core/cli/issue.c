@@ -140,7 +140,7 @@ static int run_order(struct engine *eng, const struct settings *s, struct acme *
 	is.chain_pem = crypto_chain_pem(is.chain, 1);
 	is.fullchain_pem = crypto_chain_pem(is.chain, 0);
 	if (!is.cert_pem || !is.chain_pem || !is.fullchain_pem) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	*out = is;

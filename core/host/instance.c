@@ -31,14 +31,14 @@ static int copy_pairs(const char *const *src, char ***dst, size_t *npairs, const
 	if (n) {
 		v = calloc(n, sizeof(*v));
 		if (!v)
-			return err_set(e, EXIT_OP, "out of memory");
+			return err_nomem(e);
 		for (size_t i = 0; i < n; i++) {
 			v[i] = strdup(src[i]);
 			if (!v[i]) {
 				for (size_t k = 0; k < i; k++)
 					host_wipe_free(v[k]);
 				free(v);
-				return err_set(e, EXIT_OP, "out of memory");
+				return err_nomem(e);
 			}
 		}
 	}
@@ -98,7 +98,7 @@ struct host_instance *host_instance_new(const struct plugin_registry *r, const c
 	}
 	hi = calloc(1, sizeof(*hi));
 	if (!hi) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto fail;
 	}
 	hi->mod = m;
@@ -113,7 +113,7 @@ struct host_instance *host_instance_new(const struct plugin_registry *r, const c
 		hi->label = strdup(m->name);
 	}
 	if (!hi->label) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto fail;
 	}
 	if (copy_pairs(opts, &hi->opts, &hi->nopts, "option", hi->label, e) < 0)
@@ -126,7 +126,7 @@ struct host_instance *host_instance_new(const struct plugin_registry *r, const c
 	for (size_t i = 0; hi->clients.log && i < hi->nsecrets; i++)
 		if (log_secret_key(hi->secrets[2 * i]) &&
 		    log_add_secret(hi->clients.log, hi->secrets[2 * i + 1]) < 0) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto fail;
 		}
 

@@ -96,7 +96,7 @@ static int check_trust_at(const char *plugin, const char *kind, const char *path
 	int ret;
 
 	if (!what)
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	snprintf(what, n, "%s %s", kind, path);
 	ret = check_trust(plugin, what, st, e);
 	free(what);
@@ -204,7 +204,7 @@ static int trust_file(const char *path, char **real, struct error *e)
 			goto out;
 		dir = strdup(rp);
 		if (!dir) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		slash = strrchr(dir, '/');
@@ -287,7 +287,7 @@ static int load_one(const char *path, const struct plugin_registry *r,
 	m.description = copy_str(d->description);
 	m.path = strdup(path);
 	if (!m.name || !m.version || !m.description || !m.path) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	m.authenticator = (d->roles & AH_ROLE_AUTHENTICATOR) != 0;
@@ -354,13 +354,13 @@ static int list_dir(const char *dir, char ***names, size_t *count, struct error 
 			continue;
 		nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		v = nv;
 		v[n] = strdup(de->d_name);
 		if (!v[n]) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		n++;
@@ -408,7 +408,7 @@ static int load_dir_skipping(struct plugin_registry *r, const char *dir,
 	}
 	pending = calloc(nnames, sizeof(*pending));
 	if (!pending) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	for (size_t i = 0; i < nnames; i++) {
@@ -422,7 +422,7 @@ static int load_dir_skipping(struct plugin_registry *r, const char *dir,
 		free(path);
 		path = path_join(dir, names[i]);
 		if (!path) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		if (check_trust_at(path, "directory", dir, &dst, e) < 0)
@@ -434,7 +434,7 @@ static int load_dir_skipping(struct plugin_registry *r, const char *dir,
 	if (npending) {
 		all = realloc(r->mods, (r->n + npending) * sizeof(*all));
 		if (!all) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		memcpy(all + r->n, pending, npending * sizeof(*pending));
@@ -473,7 +473,7 @@ int plugin_registry_load_dirs(struct plugin_registry *r, char *const *dirs, stru
 		if (nnames) {
 			ns = realloc(seen, (nseen + nnames) * sizeof(*ns));
 			if (!ns) {
-				err_set(e, EXIT_OP, "out of memory");
+				err_nomem(e);
 				goto out;
 			}
 			seen = ns;

@@ -41,7 +41,7 @@ static struct dns_client *lineage_dns(const struct route_ctx *ctx, struct error 
 	uint16_t port = (uint16_t)s->dns_nameserver_port;
 
 	if (!c) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		return NULL;
 	}
 	if (dns_client_init(c, (const char *const *)s->dns_resolvers, port, ctx->log, e) < 0) {
@@ -93,7 +93,7 @@ static int locate_record(const struct route_ctx *ctx, struct dns_client *dns, co
 		log_msg(ctx->log, LVL_WARN, "cannot look up %s (%s); writing the record there", base,
 		        soft.msg);
 		if (!(*record = strdup(base)))
-			return err_set(e, EXIT_OP, "out of memory");
+			return err_nomem(e);
 	} else if (strcmp(*record, base) != 0) {
 		log_msg(ctx->log, LVL_INFO, "%s is an alias of %s: the record goes there", base,
 		        *record);
@@ -174,7 +174,7 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	}
 	rn->name = strdup(name);
 	if (!rn->name)
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	rn->inst = hi;
 	rn->challenge = (wildcard || !m->http01) ? CHALLENGE_DNS_01 : CHALLENGE_HTTP_01;
 	if (rn->challenge != CHALLENGE_DNS_01)
@@ -226,7 +226,7 @@ int route_names(const struct route_ctx *ctx, struct routed *out, struct error *e
 	r.deploys = calloc(s->n_deploys + 1, sizeof(*r.deploys));
 	r.n_names = s->n_domains;
 	if (!r.names || !r.insts || !routes || !r.deploys) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	r.dns = lineage_dns(ctx, e);
