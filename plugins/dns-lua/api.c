@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "dns_lua.h"
+#include "api.h"
+#include "json.h"
+#include "proc.h"
+#include "runtime.h"
 
 #define HTTP_HEADERS_MAX 64
 
