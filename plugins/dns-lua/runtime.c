@@ -73,6 +73,9 @@ int dl_timeout_error(lua_State *L)
 	lua_pushfstring(L, "script %s: time limit of %d s exceeded", st->script,
 	                (int)st->time_limit);
 	lua_concat(L, 2);
+	/* Set last, right before raising: the message handler then knows the
+	 * error it is called for is this one. */
+	st->raising = DL_RAISE_TIMEOUT;
 	return lua_error(L);
 }
 
@@ -86,8 +89,13 @@ int dl_host_error(lua_State *L, const char *fmt, ...)
 	lua_pushvfstring(L, fmt, ap);
 	va_end(ap);
 	lua_concat(L, 2);
-	snprintf(st->host_failed, sizeof(st->host_failed), "%s", lua_tostring(L, -1));
+	st->raising = DL_RAISE_HOST;
 	return lua_error(L);
+}
+
+void dl_caught(lua_State *L)
+{
+	dl_get(L)->raising = DL_RAISE_OTHER;
 }
 
 /* The allocator: every byte the script's state holds passes through here,
@@ -136,12 +144,17 @@ lua_State *dl_newstate(struct dl_state *st)
 }
 
 /* Message handler: keep the message as it is (so "SCRIPT:LINE: message"
- * reaches set_error), and the traceback on the side for the debug log. */
+ * reaches set_error), and the traceback on the side for the debug log.
+ * Lua calls it where each error is raised, before unwinding, so the last
+ * call sees the error that reaches the top: a to-be-closed variable whose
+ * __close fails replaces the error being unwound, and this records that. */
 static int dl_msgh(lua_State *L)
 {
 	struct dl_state *st = dl_get(L);
 	const char *msg = lua_tostring(L, 1);
 
+	st->on_top = st->raising;
+	st->raising = DL_RAISE_OTHER;
 	if (!msg) {
 		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
 			msg = lua_tostring(L, -1);
@@ -164,8 +177,9 @@ int dl_pcall(struct dl_state *st, lua_CFunction f, void *arg, int nresults)
 
 	st->deadline = dl_monotonic() + (double)st->time_limit;
 	st->timed_out = false;
+	st->raising = DL_RAISE_OTHER;
+	st->on_top = DL_RAISE_OTHER;
 	st->mem_exceeded = false;
-	st->host_failed[0] = '\0';
 	free(st->traceback);
 	st->traceback = NULL;
 	lua_pushcfunction(L, dl_msgh);
@@ -184,10 +198,12 @@ int dl_call_end(struct dl_state *st, int status, const char *what, int fail_stat
 		return AH_OK;
 	ret = fail_status;
 	if (st->timed_out) {
+		/* The limit's own error names the line it stopped at. When
+		 * something else reached the top after it (a failing __close, a
+		 * memory error), the limit is still the reason. */
 		const char *m = lua_tostring(L, -1);
-		/* The script may have caught the first timeout error and gone on
-		 * to fail otherwise; the timeout is still the reason. */
-		if (m && strstr(m, "time limit of"))
+
+		if (status == LUA_ERRRUN && st->on_top == DL_RAISE_TIMEOUT && m)
 			dl_fail(st, ret, "%s", m);
 		else
 			dl_fail(st, ret, "script %s: time limit of %ld s exceeded in %s", st->script,
@@ -200,7 +216,7 @@ int dl_call_end(struct dl_state *st, int status, const char *what, int fail_stat
 
 		if (!m)
 			m = "(no error message)";
-		if (st->host_failed[0] && strcmp(m, st->host_failed) == 0)
+		if (status == LUA_ERRRUN && st->on_top == DL_RAISE_HOST)
 			/* The host's own text (already set) says more; the
 			 * script's line goes to the log. */
 			dl_log(st, AH_LOG_WARN, "%s", m);

@@ -17,6 +17,16 @@
 
 #define DL_ERR_MAX 512
 
+/* Which of the runtime's own errors a Lua error is, so the call's result
+ * is decided on that and not on the message's text. */
+enum dl_raise {
+	DL_RAISE_OTHER,       /* the script's, Lua's, or a library function's */
+	DL_RAISE_TIMEOUT,     /* dl_timeout_error: it names the line it stopped at */
+	/* dl_host_error: a host service failed and already gave the host
+	 * its own, more precise, error text; the Lua text goes to the log. */
+	DL_RAISE_HOST,
+};
+
 /* One instance: one script, one lua_State. */
 struct dl_state {
 	const struct ah_host *host;   /* borrowed until fini */
@@ -28,12 +38,14 @@ struct dl_state {
 	long time_limit;              /* seconds per call */
 	double deadline;              /* CLOCK_MONOTONIC seconds; 0: no call running */
 	bool timed_out;               /* the deadline passed during this call */
+	/* What the error being raised is: set just before raising it, taken
+	 * by the message handler into on_top, reset where a pcall caught it. */
+	enum dl_raise raising;
+	/* What the last error the call's message handler saw is: the one
+	 * that reaches the top of the call. */
+	enum dl_raise on_top;
 	bool in_deploy;               /* inside deploy(): acme.run and file writes allowed */
 	bool has_present, has_cleanup, has_check, has_deploy;
-	/* A host service failed and already gave the host its own error text:
-	 * when the Lua error reaching the top is the one we raised for it, we
-	 * keep the host's (more precise) text instead of replacing it. */
-	char host_failed[DL_ERR_MAX];
 	char *traceback;              /* owned: of the last error, for the debug log */
 	char last_error[DL_ERR_MAX];  /* the text last given to set_error */
 };
@@ -54,6 +66,9 @@ int dl_timeout_error(lua_State *L);
 /* A host service failed with its own text already set: raise MSG as a Lua
  * error and remember that the host's text is the better one. */
 int dl_host_error(lua_State *L, const char *fmt, ...);
+/* A protected call inside the script (pcall, xpcall) returned: whatever
+ * error it caught no longer reaches the top. */
+void dl_caught(lua_State *L);
 
 void dl_log(struct dl_state *st, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

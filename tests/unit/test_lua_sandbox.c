@@ -423,6 +423,17 @@ static void test_init(void)
 		CHECK(has(err, "time limit of 1 s exceeded in the main chunk"));
 		CHECK(strstr(err, "closing failed") == NULL);
 	}
+	/* A host service's failure keeps the host's text when it reaches the
+	 * top, and not once the script caught it and failed otherwise. */
+	{
+		const char *uncaught = "acme.http{url = \"https://nowhere.test/\"}\n";
+		CHECK(init_script(uncaught, strlen(uncaught), 0644, NULL, err, sizeof(err)) == AH_CONFIG);
+		CHECK_STR(err, "fake host: no route");
+		const char *caught = "pcall(acme.http, {url = \"https://nowhere.test/\"})\n"
+		                     "error(\"failed after the caught one\")\n";
+		CHECK(init_script(caught, strlen(caught), 0644, NULL, err, sizeof(err)) == AH_CONFIG);
+		CHECK(has(err, "s.lua:2: failed after the caught one"));
+	}
 	/* Half a provider, or nothing at all. */
 	{
 		const char *half = "function present(ch) end\n";
