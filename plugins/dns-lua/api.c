@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "dns_lua.h"
+#include "api.h"
+#include "json.h"
+#include "proc.h"
+#include "runtime.h"
 
 #define HTTP_HEADERS_MAX 64
 
@@ -598,8 +603,9 @@ static int l_load(lua_State *L)
 }
 
 /* pcall/xpcall that do not swallow the time limit: once the deadline has
- * passed, the error goes on up whatever the script catches. Upvalue 1 is
- * the real function. */
+ * passed, the error goes on up whatever the script catches. Any other
+ * error they caught is the script's business now. Upvalue 1 is the real
+ * function. */
 static int l_pcall_guard(lua_State *L)
 {
 	struct dl_state *st = dl_get(L);
@@ -608,6 +614,7 @@ static int l_pcall_guard(lua_State *L)
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
 	lua_call(L, n, LUA_MULTRET);
+	dl_caught(L);
 	if (st->timed_out)
 		return dl_timeout_error(L);
 	return lua_gettop(L);

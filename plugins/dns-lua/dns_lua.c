@@ -15,214 +15,23 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
-#include "dns_lua.h"
+#include "api.h"
+#include "runtime.h"
 
 #define DL_VERSION "1.0.0"
 #define DL_SCRIPT_MAX (1024 * 1024)   /* bytes of Lua source */
 #define DL_DEFAULT_MEM_MB 64
 #define DL_DEFAULT_TIME_S 30
-#define DL_HOOK_COUNT 10000
-
-struct dl_state *dl_get(lua_State *L)
-{
-	return *(struct dl_state **)lua_getextraspace(L);
-}
-
-double dl_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double dl_remaining(struct dl_state *st)
-{
-	if (st->deadline <= 0)
-		return 1e9;
-	return st->deadline - dl_monotonic();
-}
-
-void dl_log(struct dl_state *st, int level, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	st->host->log(st->host->ctx, level, msg);
-}
-
-static int fail(struct dl_state *st, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct dl_state *st, int status, const char *fmt, ...)
-{
-	char msg[DL_ERR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	memcpy(st->last_error, msg, sizeof(msg));
-	st->host->set_error(st->host->ctx, msg);
-	return status;
-}
-
-int dl_timeout_error(lua_State *L)
-{
-	struct dl_state *st = dl_get(L);
-	lua_Debug ar;
-
-	st->timed_out = true;
-	/* Level 0 is the Lua function that was running when the hook fired
-	 * (or the C function that noticed the deadline): name its line. */
-	luaL_where(L, 1);
-	if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
-		lua_pop(L, 1);
-		lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
-	}
-	lua_pushfstring(L, "script %s: time limit of %d s exceeded", st->script,
-	                (int)st->time_limit);
-	lua_concat(L, 2);
-	return lua_error(L);
-}
-
-int dl_host_error(lua_State *L, const char *fmt, ...)
-{
-	struct dl_state *st = dl_get(L);
-	va_list ap;
-
-	luaL_where(L, 1);
-	va_start(ap, fmt);
-	lua_pushvfstring(L, fmt, ap);
-	va_end(ap);
-	lua_concat(L, 2);
-	snprintf(st->host_failed, sizeof(st->host_failed), "%s", lua_tostring(L, -1));
-	return lua_error(L);
-}
-
-/* The allocator: every byte the script's state holds passes through here,
- * so refusing past the cap turns a runaway script into a Lua memory error
- * instead of the host's OOM. */
-static void *dl_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-	struct dl_state *st = ud;
-	size_t old = ptr ? osize : 0;
-	void *p;
-
-	if (nsize == 0) {
-		free(ptr);
-		st->mem_used -= old;
-		return NULL;
-	}
-	if (nsize > old && (nsize - old > st->mem_limit || st->mem_used + (nsize - old) > st->mem_limit)) {
-		st->mem_exceeded = true;
-		return NULL;
-	}
-	p = realloc(ptr, nsize);
-	if (!p)
-		return NULL;
-	st->mem_used = st->mem_used - old + nsize;
-	return p;
-}
-
-static void dl_hook(lua_State *L, lua_Debug *ar)
-{
-	struct dl_state *st = dl_get(L);
-
-	(void)ar;
-	if (st->deadline > 0 && dl_monotonic() > st->deadline)
-		dl_timeout_error(L);
-}
-
-/* Message handler: keep the message as it is (so "SCRIPT:LINE: message"
- * reaches set_error), and the traceback on the side for the debug log. */
-static int dl_msgh(lua_State *L)
-{
-	struct dl_state *st = dl_get(L);
-	const char *msg = lua_tostring(L, 1);
-
-	if (!msg) {
-		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-			msg = lua_tostring(L, -1);
-		else
-			msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-		lua_replace(L, 1);
-		lua_settop(L, 1);
-	}
-	luaL_traceback(L, L, msg, 1);
-	free(st->traceback);
-	st->traceback = strdup(lua_tostring(L, -1));
-	lua_pop(L, 1);
-	return 1;
-}
-
-/* Arm the deadline for one call into the script. */
-static void call_begin(struct dl_state *st)
-{
-	st->deadline = dl_monotonic() + (double)st->time_limit;
-	st->timed_out = false;
-	st->mem_exceeded = false;
-	st->host_failed[0] = '\0';
-	free(st->traceback);
-	st->traceback = NULL;
-}
-
-/* After a protected call returned STATUS (the error message on top of the
- * stack when not LUA_OK): report it and return an AH_ status. */
-static int call_end(struct dl_state *st, int status, const char *what, int fail_status)
-{
-	lua_State *L = st->L;
-	int ret = AH_OK;
-
-	st->deadline = 0;
-	if (status == LUA_OK)
-		return AH_OK;
-	ret = fail_status;
-	if (st->timed_out) {
-		const char *m = lua_tostring(L, -1);
-		/* The script may have caught the first timeout error and gone on
-		 * to fail otherwise; the timeout is still the reason. */
-		if (m && strstr(m, "time limit of"))
-			fail(st, ret, "%s", m);
-		else
-			fail(st, ret, "script %s: time limit of %ld s exceeded in %s", st->script,
-			     st->time_limit, what);
-	} else if (status == LUA_ERRMEM || st->mem_exceeded) {
-		fail(st, ret, "script %s: memory limit of %zu MiB exceeded in %s", st->script,
-		     st->mem_limit / (1024 * 1024), what);
-	} else {
-		const char *m = lua_tostring(L, -1);
-
-		if (!m)
-			m = "(no error message)";
-		if (st->host_failed[0] && strcmp(m, st->host_failed) == 0)
-			/* The host's own text (already set) says more; the
-			 * script's line goes to the log. */
-			dl_log(st, AH_LOG_WARN, "%s", m);
-		else
-			fail(st, ret, "%s", m);
-	}
-	if (st->traceback)
-		dl_log(st, AH_LOG_DEBUG, "%s failed: %s", what, st->traceback);
-	lua_pop(L, 1);
-	/* Give back what a runaway script piled up before the next call. */
-	lua_gc(L, LUA_GCCOLLECT);
-	return ret;
-}
 
 static void set_str(lua_State *L, const char *key, const char *v)
 {
@@ -302,18 +111,14 @@ static int call_script(struct dl_state *st, const char *fn, const struct ah_chal
 	int status, ret, base = lua_gettop(L);
 
 	snprintf(what, sizeof(what), "%s()", fn);
-	call_begin(st);
-	lua_pushcfunction(L, dl_msgh);
-	lua_pushcfunction(L, call_tramp);
-	lua_pushlightuserdata(L, &a);
-	status = lua_pcall(L, 1, 2, base + 1);
-	ret = call_end(st, status, what, AH_FAIL);
+	status = dl_pcall(st, call_tramp, &a, 2);
+	ret = dl_call_end(st, status, what, AH_FAIL);
 	if (status == LUA_OK) {
 		if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), "decline") == 0) {
 			ret = AH_DECLINE;
 		} else if (lua_type(L, -2) == LUA_TBOOLEAN && !lua_toboolean(L, -2)) {
 			const char *m = lua_tostring(L, -1);
-			ret = fail(st, AH_FAIL, "script %s: %s returned false: %s", st->script, what,
+			ret = dl_fail(st, AH_FAIL, "script %s: %s returned false: %s", st->script, what,
 			           m ? m : "(no reason given)");
 		}
 	}
@@ -328,12 +133,12 @@ static int check_owner_mode(struct dl_state *st, const char *what, const char *p
                             const struct stat *sb)
 {
 	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
-		fail(st, AH_CONFIG, "refusing script %s: %s is owned by uid %u, not by root or "
+		dl_fail(st, AH_CONFIG, "refusing script %s: %s is owned by uid %u, not by root or "
 		     "the user running acmehook", st->script, path, (unsigned)sb->st_uid);
 		return -1;
 	}
 	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
-		fail(st, AH_CONFIG, "refusing script %s: %s %s is writable by %s (mode %04o); "
+		dl_fail(st, AH_CONFIG, "refusing script %s: %s %s is writable by %s (mode %04o); "
 		     "run chmod go-w on it", st->script, what, path,
 		     (sb->st_mode & S_IWOTH) ? "others" : "its group",
 		     (unsigned)(sb->st_mode & 07777));
@@ -351,22 +156,22 @@ static int read_script(struct dl_state *st, char **text, size_t *len)
 
 	fd = open(st->script, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		fail(st, AH_CONFIG, "cannot open script %s: %s", st->script, strerror(errno));
+		dl_fail(st, AH_CONFIG, "cannot open script %s: %s", st->script, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &sb) < 0) {
-		fail(st, AH_CONFIG, "cannot stat script %s: %s", st->script, strerror(errno));
+		dl_fail(st, AH_CONFIG, "cannot stat script %s: %s", st->script, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		fail(st, AH_CONFIG, "refusing script %s: not a regular file", st->script);
+		dl_fail(st, AH_CONFIG, "refusing script %s: not a regular file", st->script);
 		goto out;
 	}
 	if (check_owner_mode(st, "file", st->script, &sb) < 0)
 		goto out;
 	real = realpath(st->script, NULL);
 	if (!real) {
-		fail(st, AH_CONFIG, "cannot resolve script %s: %s", st->script, strerror(errno));
+		dl_fail(st, AH_CONFIG, "cannot resolve script %s: %s", st->script, strerror(errno));
 		goto out;
 	}
 	dir = dirname(real);
@@ -374,7 +179,7 @@ static int read_script(struct dl_state *st, char **text, size_t *len)
 		struct stat db;
 
 		if (stat(dir, &db) < 0) {
-			fail(st, AH_CONFIG, "cannot stat %s: %s", dir, strerror(errno));
+			dl_fail(st, AH_CONFIG, "cannot stat %s: %s", dir, strerror(errno));
 			goto out;
 		}
 		/* A sticky directory (/tmp) keeps others from replacing the
@@ -383,28 +188,28 @@ static int read_script(struct dl_state *st, char **text, size_t *len)
 			goto out;
 	}
 	if (sb.st_size > DL_SCRIPT_MAX) {
-		fail(st, AH_CONFIG, "refusing script %s: larger than %d bytes", st->script,
+		dl_fail(st, AH_CONFIG, "refusing script %s: larger than %d bytes", st->script,
 		     DL_SCRIPT_MAX);
 		goto out;
 	}
 	cap = (size_t)sb.st_size + 1;
 	buf = malloc(cap);
 	if (!buf) {
-		ret = fail(st, AH_FAIL, "out of memory");
+		ret = dl_fail(st, AH_FAIL, "out of memory");
 		goto out;
 	}
 	for (;;) {
 		ssize_t n;
 
 		if (got == cap) {
-			fail(st, AH_CONFIG, "script %s changed while being read", st->script);
+			dl_fail(st, AH_CONFIG, "script %s changed while being read", st->script);
 			goto out;
 		}
 		n = read(fd, buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fail(st, AH_CONFIG, "cannot read script %s: %s", st->script, strerror(errno));
+			dl_fail(st, AH_CONFIG, "cannot read script %s: %s", st->script, strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -436,7 +241,7 @@ static int parse_limit(struct dl_state *st, const char *key, long def, long max,
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || !end || *end || n < 1 || n > max) {
-		fail(st, AH_CONFIG, "option %s=%s: want a whole number from 1 to %ld", key, v, max);
+		dl_fail(st, AH_CONFIG, "option %s=%s: want a whole number from 1 to %ld", key, v, max);
 		return -1;
 	}
 	*out = n;
@@ -519,13 +324,13 @@ static int dl_init(const struct ah_host *host, void **state)
 	st->host = host;
 	script = host->config_get(host->ctx, "script");
 	if (!script || !*script) {
-		ret = fail(st, AH_CONFIG, "option script is missing: give the path of a Lua file "
+		ret = dl_fail(st, AH_CONFIG, "option script is missing: give the path of a Lua file "
 		           "defining present/cleanup or deploy");
 		goto out;
 	}
 	st->script = strdup(script);
 	if (!st->script) {
-		ret = fail(st, AH_FAIL, "out of memory");
+		ret = dl_fail(st, AH_FAIL, "out of memory");
 		goto out;
 	}
 	if (parse_limit(st, "memory-limit-mb", DL_DEFAULT_MEM_MB, 4096, &mem_mb) < 0 ||
@@ -539,13 +344,13 @@ static int dl_init(const struct ah_host *host, void **state)
 		goto out;
 	ret = AH_FAIL;
 	if (la.len >= 1 && text[0] == LUA_SIGNATURE[0]) {
-		ret = fail(st, AH_CONFIG, "refusing script %s: it is precompiled Lua bytecode; "
+		ret = dl_fail(st, AH_CONFIG, "refusing script %s: it is precompiled Lua bytecode; "
 		           "give the Lua source", st->script);
 		goto out;
 	}
 	chunkname = malloc(strlen(st->script) + 2);
 	if (!chunkname) {
-		ret = fail(st, AH_FAIL, "out of memory");
+		ret = dl_fail(st, AH_FAIL, "out of memory");
 		goto out;
 	}
 	chunkname[0] = '@';
@@ -553,25 +358,19 @@ static int dl_init(const struct ah_host *host, void **state)
 	la.text = text;
 	la.chunkname = chunkname;
 
-	st->L = lua_newstate(dl_alloc, st);
+	st->L = dl_newstate(st);
 	if (!st->L) {
-		ret = fail(st, AH_FAIL, "cannot create a Lua state (out of memory)");
+		ret = dl_fail(st, AH_FAIL, "cannot create a Lua state (out of memory)");
 		goto out;
 	}
-	*(struct dl_state **)lua_getextraspace(st->L) = st;
-	lua_sethook(st->L, dl_hook, LUA_MASKCOUNT, DL_HOOK_COUNT);
 
-	call_begin(st);
-	lua_pushcfunction(st->L, dl_msgh);
-	lua_pushcfunction(st->L, setup_tramp);
-	lua_pushlightuserdata(st->L, &la);
-	status = lua_pcall(st->L, 1, 0, 1);
+	status = dl_pcall(st, setup_tramp, &la, 0);
 	/* A script that does not load or whose main chunk fails is a
 	 * configuration error: nothing was asked of it yet. */
 	if (status != LUA_OK && la.status == LUA_ERRSYNTAX)
-		ret = call_end(st, status, "loading", AH_CONFIG);
+		ret = dl_call_end(st, status, "loading", AH_CONFIG);
 	else
-		ret = call_end(st, status, "the main chunk", AH_CONFIG);
+		ret = dl_call_end(st, status, "the main chunk", AH_CONFIG);
 	lua_settop(st->L, 0);
 	if (ret != AH_OK)
 		goto out;
@@ -581,13 +380,13 @@ static int dl_init(const struct ah_host *host, void **state)
 	st->has_check = global_is_function(st->L, "check");
 	st->has_deploy = global_is_function(st->L, "deploy");
 	if (st->has_present != st->has_cleanup) {
-		ret = fail(st, AH_CONFIG, "script %s defines %s() but not %s(): a DNS provider "
+		ret = dl_fail(st, AH_CONFIG, "script %s defines %s() but not %s(): a DNS provider "
 		           "needs both", st->script, st->has_present ? "present" : "cleanup",
 		           st->has_present ? "cleanup" : "present");
 		goto out;
 	}
 	if (!st->has_present && !st->has_deploy) {
-		ret = fail(st, AH_CONFIG, "script %s defines neither present()/cleanup() (a DNS "
+		ret = dl_fail(st, AH_CONFIG, "script %s defines neither present()/cleanup() (a DNS "
 		           "provider) nor deploy() (a deploy step)", st->script);
 		goto out;
 	}
@@ -666,7 +465,7 @@ static int dl_install(void *state, const struct ah_certificate *cert)
 	if (!st->has_deploy)
 		return AH_DECLINE;
 	if (!cert)
-		return fail(st, AH_FAIL, "install called without a certificate");
+		return dl_fail(st, AH_FAIL, "install called without a certificate");
 	st->in_deploy = true;
 	ret = call_script(st, "deploy", NULL, cert);
 	st->in_deploy = false;

@@ -7,6 +7,7 @@
  * ways so a cyclic table or a hostile document cannot exhaust the C stack.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "dns_lua.h"
+#include "json.h"
 
 #define JSON_DEPTH_MAX 64
 

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,8 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "dns_lua.h"
+#include "proc.h"
+#include "runtime.h"
 
 #define RUN_OUTPUT_MAX (1024 * 1024)  /* bytes kept of stdout and of stderr each */
 #define RUN_ARGS_MAX 256

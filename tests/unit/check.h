@@ -1,6 +1,8 @@
 /* A minimal assertion kit for the unit tests: each CHECK counts, a failure
  * prints file:line and the expression, and check_done() prints the closing
- * "N passed, N failed" line and returns the exit status. */
+ * "N passed, N failed" line and returns the exit status. A test that made
+ * no check at all fails: it proves nothing, and usually means its cases
+ * were skipped by mistake. */
 #ifndef ACMEHOOK_TEST_CHECK_H
 #define ACMEHOOK_TEST_CHECK_H
 
@@ -36,6 +38,10 @@ static int check_passed, check_failed;
 static inline int check_done(void)
 {
 	printf("%d passed, %d failed\n", check_passed, check_failed);
+	if (check_passed + check_failed == 0) {
+		fprintf(stderr, "no checks ran: a test must make at least one CHECK to pass\n");
+		return 1;
+	}
 	return check_failed ? 1 : 0;
 }
 

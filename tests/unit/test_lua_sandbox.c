@@ -409,6 +409,30 @@ static void test_init(void)
 		const char *lim[] = {"time-limit-seconds", "1", NULL};
 		CHECK(init_script(loop, strlen(loop), 0644, lim, err, sizeof(err)) == AH_CONFIG);
 		CHECK(has(err, "time limit of 1 s exceeded"));
+		/* The limit's own error reached the top: it names the line. */
+		CHECK(has(err, "s.lua:1: script "));
+		CHECK(strstr(err, "exceeded in the main chunk") == NULL);
+	}
+	{
+		/* A to-be-closed variable whose __close fails replaces the limit's
+		 * error on the way up: the limit is still the reason given. */
+		const char *closing = "local guard <close> = setmetatable({}, {__close = function()\n"
+		                      "  error(\"closing failed\")\nend})\nwhile true do end\n";
+		const char *lim[] = {"time-limit-seconds", "1", NULL};
+		CHECK(init_script(closing, strlen(closing), 0644, lim, err, sizeof(err)) == AH_CONFIG);
+		CHECK(has(err, "time limit of 1 s exceeded in the main chunk"));
+		CHECK(strstr(err, "closing failed") == NULL);
+	}
+	/* A host service's failure keeps the host's text when it reaches the
+	 * top, and not once the script caught it and failed otherwise. */
+	{
+		const char *uncaught = "acme.http{url = \"https://nowhere.test/\"}\n";
+		CHECK(init_script(uncaught, strlen(uncaught), 0644, NULL, err, sizeof(err)) == AH_CONFIG);
+		CHECK_STR(err, "fake host: no route");
+		const char *caught = "pcall(acme.http, {url = \"https://nowhere.test/\"})\n"
+		                     "error(\"failed after the caught one\")\n";
+		CHECK(init_script(caught, strlen(caught), 0644, NULL, err, sizeof(err)) == AH_CONFIG);
+		CHECK(has(err, "s.lua:2: failed after the caught one"));
 	}
 	/* Half a provider, or nothing at all. */
 	{
