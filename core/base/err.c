@@ -31,6 +31,9 @@ void err_escape(char *dst, size_t cap, const char *src)
 }
 
 static int err_vset(struct error *e, int exit_code, enum err_kind kind, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 4, 0)));
+
+static int err_vset(struct error *e, int exit_code, enum err_kind kind, const char *fmt,
                     va_list ap)
 {
 	char raw[sizeof(e->msg)];

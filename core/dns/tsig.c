@@ -45,13 +45,6 @@ int dns_tsig_alg_parse(const char *alg)
 	return -1;
 }
 
-const char *dns_tsig_alg_name(enum dns_tsig_alg alg)
-{
-	if ((size_t)alg >= sizeof(algs) / sizeof(algs[0]))
-		return "unknown";
-	return algs[alg].name;
-}
-
 /* NAME in canonical wire form: uncompressed, ASCII lower case (RFC 8945
  * §4.3.3 digests the key and algorithm names this way). */
 static int canonical_name(const char *name, uint8_t out[DNS_MAX_WIRE_NAME])

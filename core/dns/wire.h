@@ -174,7 +174,6 @@ struct dns_tsig_key {
 /* ALG NULL means hmac-sha256; names are case-insensitive and may end in
  * ".", so certbot's "HMAC-SHA512." works. Returns the algorithm or -1. */
 int dns_tsig_alg_parse(const char *alg);
-const char *dns_tsig_alg_name(enum dns_tsig_alg alg);
 
 /* Fill K from a key name, algorithm and base64 secret. Errors name the key
  * and the algorithm but never the secret. Wipe K with dns_tsig_key_wipe. */

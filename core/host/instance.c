@@ -251,11 +251,6 @@ int host_instance_install(struct host_instance *hi, const struct cert_desc *cd,
 	return status_to_error(hi, "install", d->install(hi->state, &c), e);
 }
 
-const struct plugin_module *host_instance_module(const struct host_instance *hi)
-{
-	return hi ? hi->mod : NULL;
-}
-
 const char *host_instance_name(const struct host_instance *hi)
 {
 	return hi ? hi->label : NULL;

@@ -107,7 +107,6 @@ int host_instance_install(struct host_instance *hi, const struct cert_desc *c,
 int host_instance_check(struct host_instance *hi, const struct challenge_desc *ch,
                         struct error *e);
 
-const struct plugin_module *host_instance_module(const struct host_instance *hi);
 /* "NAME[INSTANCE]" or "NAME": the prefix of its log lines and errors. */
 const char *host_instance_name(const struct host_instance *hi);
 /* Calls fini, then wipes and frees the secrets. Accepts NULL. */
