@@ -8,7 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD_DIR=${BUILD_DIR:-build}
 bash tests/deps.sh
-cmake -S . -B "$BUILD_DIR" -DACMEHOOK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B "$BUILD_DIR" -DACMEHOOK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DACMEHOOK_TESTPOINTS=ON
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
 

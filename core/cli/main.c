@@ -6,6 +6,7 @@
 
 #include <curl/curl.h>
 
+#include "base/testpoint.h"
 #include "cli/engine.h"
 
 static const char usage[] =
@@ -109,7 +110,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cli.command, "version") == 0) {
-		printf("acmehook %s (plugin ABI 1)\n", ACMEHOOK_VERSION);
+		/* The crash and concurrency tests check for "testpoints" here. */
+		printf("acmehook %s (plugin ABI 1%s)\n", ACMEHOOK_VERSION,
+		       testpoints_compiled() ? ", testpoints" : "");
 		goto out;
 	}
 	/* cli.ini lives in the config dir unless -c names it; find the
