@@ -62,6 +62,8 @@ static const char usage[] =
 	"  --config-dir D --work-dir D --logs-dir D\n"
 	"  --ca-bundle FILE        trust for the CA's TLS (env ACMEHOOK_CA_BUNDLE)\n"
 	"  --plugin-dir DIR        load plugins from DIR only\n"
+	"  --lock-timeout N        wait up to N seconds for another run holding a\n"
+	"                          certificate or account (default 60)\n"
 	"  -v, --verbose  -q, --quiet  --version  -h, --help\n"
 	"\n"
 	"exit status: 0 success or nothing to do, 1 a failed operation, 2 a usage error\n";

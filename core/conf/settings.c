@@ -383,6 +383,8 @@ static const struct optdef options[] = {
 	 SP_NONE, true, NULL, NULL},
 	{"dns-propagation", 0, O_STR, offsetof(struct settings, dns_propagation), SP_NONE, true,
 	 NULL, NULL},
+	{"lock-timeout", 0, O_INT, offsetof(struct settings, lock_timeout), SP_NONE, true, NULL,
+	 NULL},
 	{"authenticator", 'a', O_SPECIAL, 0, SP_AUTHENTICATOR, true, NULL, NULL},
 	{"verbose", 'v', O_SPECIAL, 0, SP_VERBOSE, false, NULL, NULL},
 	{"quiet", 'q', O_SPECIAL, 0, SP_QUIET, false, NULL, NULL},
@@ -1002,6 +1004,8 @@ int settings_merge(struct settings *d, const struct settings *s, struct error *e
 		d->dns_propagation_timeout = s->dns_propagation_timeout;
 	if (d->dns_propagation_seconds < 0)
 		d->dns_propagation_seconds = s->dns_propagation_seconds;
+	if (d->lock_timeout <= 0)
+		d->lock_timeout = s->lock_timeout;
 	if (!d->dns_resolvers && strv_copy(&d->dns_resolvers, s->dns_resolvers) < 0)
 		return err_set(e, EXIT_OP, "out of memory");
 	if (!d->args && strv_copy(&d->args, s->args) < 0)

@@ -51,6 +51,7 @@ struct settings {
 	int dns_nameserver_port;         /* 0: not given */
 	int dns_propagation_timeout;     /* 0: not given */
 	int dns_propagation_seconds;     /* -1: not given */
+	int lock_timeout;                /* seconds to wait for a lock; -1 or 0: not given */
 	struct named_route *instances;   /* cli.ini [instance NAME] */
 	size_t n_instances;
 	struct named_route *patterns;    /* cli.ini [routes] */
