@@ -170,10 +170,11 @@ static void remove_link_dir(const char *dir)
 static bool is_link_dir_of(const char *entry, const char *name, bool with_old)
 {
 	size_t n = strlen(name);
-	const char *rest = entry + 1 + n;
+	const char *rest;
 
 	if (entry[0] != '.' || strncmp(entry + 1, name, n) != 0)
 		return false;
+	rest = entry + 1 + n;
 	if (strncmp(rest, "-v", 2) == 0 && rest[2] && strspn(rest + 2, "0123456789") == strlen(rest + 2))
 		return true;
 	return with_old && strcmp(rest, "-old") == 0;
