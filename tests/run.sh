@@ -10,7 +10,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 BUILD_DIR=${BUILD_DIR:-build}
 bash tests/deps.sh
-cmake -S . -B "$BUILD_DIR" -DACMEHOOK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B "$BUILD_DIR" -DACMEHOOK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DACMEHOOK_TESTPOINTS=ON
 cmake --build "$BUILD_DIR" -j"$(nproc)"
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 "$@"
 
@@ -48,7 +49,7 @@ fuzz_one() {
 }
 
 if [ $# -eq 0 ] && command -v clang >/dev/null; then
-  CC=clang cmake -S . -B "$BUILD_DIR-fuzz" -DACMEHOOK_FUZZ=ON -DACMEHOOK_SANITIZE=ON
+  CC=clang cmake -S . -B "$BUILD_DIR-fuzz" -DACMEHOOK_WERROR=ON -DACMEHOOK_FUZZ=ON -DACMEHOOK_SANITIZE=ON
   cmake --build "$BUILD_DIR-fuzz" -j"$(nproc)"
   rm -rf "$BUILD_DIR-fuzz/fuzz-run"
   fuzz_failed=0 running=0

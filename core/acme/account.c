@@ -14,6 +14,8 @@
 #include "base/crypto.h"
 #include "acme/jws.h"
 #include "base/log.h"
+#include "base/testpoint.h"
+#include "store/lock.h"
 #include "store/store.h"
 
 /* Keep a URL part as a path component: anything but [A-Za-z0-9._:-]
@@ -81,12 +83,12 @@ static int write_regr(const char *path, const char *kid, const char *email, stru
 
 	if (!o || !cJSON_AddStringToObject(o, "uri", kid) ||
 	    (email && !cJSON_AddStringToObject(o, "email", email))) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	text = cJSON_Print(o);
 	if (!text) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	ret = store_write_atomic(path, text, strlen(text), 0600, e);
@@ -110,7 +112,7 @@ static char *read_kid(const char *path, struct error *e)
 		err_set(e, EXIT_USAGE, "%s is malformed: no https \"uri\"; move it away to look the "
 		                       "account up again by its key", path);
 	else if (!(kid = strdup(uri->valuestring)))
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 	cJSON_Delete(o);
 	free(text);
 	return kid;
@@ -125,17 +127,17 @@ static char *account_payload(struct acme *a, EVP_PKEY *key, const struct acct_pa
 	char *text = NULL;
 
 	if (!o) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 	if (only_existing) {
 		if (!cJSON_AddTrueToObject(o, "onlyReturnExisting")) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 	} else {
 		if (!cJSON_AddBoolToObject(o, "termsOfServiceAgreed", p->agree_tos != 0)) {
-			err_set(e, EXIT_OP, "out of memory");
+			err_nomem(e);
 			goto out;
 		}
 		if (p->email) {
@@ -143,7 +145,7 @@ static char *account_payload(struct acme *a, EVP_PKEY *key, const struct acct_pa
 			snprintf(mail, sizeof(mail), "mailto:%s", p->email);
 			contact = cJSON_AddArrayToObject(o, "contact");
 			if (!contact || !cJSON_AddItemToArray(contact, cJSON_CreateString(mail))) {
-				err_set(e, EXIT_OP, "out of memory");
+				err_nomem(e);
 				goto out;
 			}
 		}
@@ -157,7 +159,7 @@ static char *account_payload(struct acme *a, EVP_PKEY *key, const struct acct_pa
 	}
 	text = cJSON_PrintUnformatted(o);
 	if (!text) {
-		err_set(e, EXIT_OP, "out of memory");
+		err_nomem(e);
 		goto out;
 	}
 out:
@@ -168,17 +170,31 @@ out:
 int acct_forget(struct acme *a, const struct store *s, struct error *e)
 {
 	char dir[PATH_MAX], regr[PATH_MAX + 32], aside[PATH_MAX + 48];
+	char *stored = NULL;
+	struct error ignore = {0};
+	int lock = -1, ret = -1;
 
 	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
 		return -1;
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
 	snprintf(aside, sizeof(aside), "%s/regr.json.forgotten", dir);
-	if (rename(regr, aside) < 0)
-		return err_set(e, EXIT_OP, "cannot set aside %s: %s", regr, strerror(errno));
+	if (store_lock_account(s, dir, &lock, e) < 0)
+		return -1;
+	/* Another run may have met the same answer and registered again
+	 * already: a record with another URL than ours is that new one. */
+	stored = read_kid(regr, &ignore);
+	if (stored && a->kid && strcmp(stored, a->kid) == 0 && rename(regr, aside) < 0) {
+		err_set(e, EXIT_OP, "cannot set aside %s: %s", regr, strerror(errno));
+		goto out;
+	}
 	free(a->kid);
 	a->kid = NULL;
 	a->key = NULL;
-	return 0;
+	ret = 0;
+out:
+	free(stored);
+	store_unlock(lock);
+	return ret;
 }
 
 /* certbot asks on the terminal when --agree-tos is missing and -n is not
@@ -231,7 +247,7 @@ static int take_url(struct log *log, const char *how, const char *location, char
 {
 	log_msg(log, LVL_INFO, "%s account %s", how, location);
 	if (!(*url = strdup(location)))
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	return 0;
 }
 
@@ -314,19 +330,30 @@ out:
 	return ret;
 }
 
-int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
-                struct log *log, EVP_PKEY **key_out, struct error *e)
+static bool is_account_file(const char *base, const void *ud)
 {
-	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
+	(void)ud;
+	return strcmp(base, "private_key.pem") == 0 || strcmp(base, "regr.json") == 0;
+}
+
+/* acct_ensure's work once the account lock is held: the files are looked
+ * at again, since the run that held the lock before may have created the
+ * account. A key without a record here is not one being created (that
+ * run would hold the lock) but one whose record was lost or set aside. */
+static int ensure_locked(struct acme *a, const struct store *s, const char *dir,
+                         const struct acct_params *p, struct log *log, EVP_PKEY **key_out,
+                         struct error *e)
+{
+	char keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
 	EVP_PKEY *key = NULL;
 	char *url = NULL, *pem = NULL;
 	bool key_on_disk;
 	int ret = -1;
 
-	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
-		return -1;
 	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
+	/* Temporaries of a run killed while writing hold a private key. */
+	store_remove_temps(dir, is_account_file, NULL);
 	key_on_disk = store_exists(keyp);
 	if (key_on_disk && store_exists(regr))
 		return acct_load(a, s, key_out, e);
@@ -335,7 +362,9 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 		goto out;
 	if (!url && register_new(a, &key, p, log, &url, e) < 0)
 		goto out;
-	/* Nothing is written unless the CA accepted the account. */
+	/* Nothing is written unless the CA accepted the account. The key goes
+	 * first and the record second, both under the lock: a reader that
+	 * finds both finds a matching pair. */
 	if (store_mkdirs(dir, 0700, e) < 0)
 		goto out;
 	if (!key_on_disk) {
@@ -358,5 +387,30 @@ out:
 	}
 	free(url);
 	EVP_PKEY_free(key);
+	return ret;
+}
+
+int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
+                struct log *log, EVP_PKEY **key_out, struct error *e)
+{
+	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
+	int lock = -1, ret;
+
+	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
+		return -1;
+	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
+	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
+	/* The common case needs no lock: a record is written only after its
+	 * key, so when both are there the pair is complete. */
+	if (store_exists(keyp) && store_exists(regr))
+		return acct_load(a, s, key_out, e);
+	/* Creating, or a key without its record: one run at a time, so that
+	 * runs started together register one account, not one each with
+	 * the last key and the last record from different ones. */
+	if (store_lock_account(s, dir, &lock, e) < 0)
+		return -1;
+	testpoint("account-locked");
+	ret = ensure_locked(a, s, dir, p, log, key_out, e);
+	store_unlock(lock);
 	return ret;
 }

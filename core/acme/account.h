@@ -31,13 +31,16 @@ struct acct_params {
 int acct_dir(const struct store *s, const char *dir_url, char *dst, size_t cap, struct error *e);
 
 /* Load or create the account for A's server; on success A->key and A->kid
- * are set (A owns the key through *KEY_OUT, which the caller frees). */
+ * are set (A owns the key through *KEY_OUT, which the caller frees).
+ * Creation holds the account's lock (store_lock_account), so runs started
+ * together wait for the first one and then use the account it made. */
 int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
                 struct log *log, EVP_PKEY **key_out, struct error *e);
 /* The CA no longer knows the stored account (accountDoesNotExist): set its
  * record aside as regr.json.forgotten (the key stays, so acct_ensure looks
  * it up by key and registers it again when the CA has no trace of it) and
- * drop A's kid. */
+ * drop A's kid. Under the account's lock; a record that another run has
+ * already replaced (its URL is not A's) is kept. */
 int acct_forget(struct acme *a, const struct store *s, struct error *e);
 /* Load the existing account only (revocation); fails when there is none. */
 int acct_load(struct acme *a, const struct store *s, EVP_PKEY **key_out, struct error *e);

@@ -49,6 +49,9 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	if (store_init(&eng->store, eng->base.config_dir, eng->base.work_dir, eng->base.logs_dir,
 	               e) < 0)
 		goto out;
+	eng->store.log = &eng->log;
+	if (eng->base.lock_timeout > 0)
+		eng->store.lock_timeout_seconds = eng->base.lock_timeout;
 	if (store_mkdirs(eng->base.config_dir, 0755, e) < 0 ||
 	    store_mkdirs(eng->base.work_dir, 0700, e) < 0 ||
 	    store_mkdirs(eng->base.logs_dir, 0700, e) < 0)

@@ -11,12 +11,14 @@
 
 #include "acme/acme.h"
 #include "base/crypto.h"
+#include "base/testpoint.h"
 #include "cli/engine.h"
 #include "cli/hook.h"
 #include "cli/issue.h"
 #include "cli/lineage.h"
 #include "conf/renewal.h"
 #include "host/route.h"
+#include "store/lock.h"
 
 static void print_expiry(struct engine *eng, X509 *cert)
 {
@@ -253,10 +255,15 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	bool exists;
 
 	*attempted = false;
+	/* The lock is in the config dir, with the data: runs that share it
+	 * exclude each other whatever their work dirs. A second run waits
+	 * for the first (up to --lock-timeout) and then sees its result. */
 	if (store_lock(&eng->store, name, &lock, e) < 0)
 		return -1;
+	testpoint("lineage-locked");
 	if (engine_lineage_settings(eng, name, cli_domains, &s, e) < 0)
 		goto out;
+	store_lineage_tidy(&eng->store, name);
 	exists = store_lineage_exists(&eng->store, name) && store_lineage_latest(&eng->store, name);
 	if (exists && !lineage_due(eng, name, &s, why, sizeof(why)) && !s.force_renewal) {
 		fprintf(eng->out, "Certificate %s is not yet due for renewal (%s); no action taken.\n",

@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include "base/testpoint.h"
 #include "cli/engine.h"
 
 static const char commands[] =
@@ -68,7 +69,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(cli.command, "version") == 0) {
-		printf("acmehook %s (plugin ABI %s)\n", ACMEHOOK_VERSION, plugin_abi_version());
+		/* The crash and concurrency tests check for "testpoints" here. */
+		printf("acmehook %s (plugin ABI %s%s)\n", ACMEHOOK_VERSION, plugin_abi_version(),
+		       testpoints_compiled() ? ", testpoints" : "");
 		goto out;
 	}
 	if (engine_init(&eng, &cli, &ini, &e) < 0)

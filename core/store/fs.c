@@ -1,5 +1,7 @@
 /* File operations with the guarantees the store promises: directories
  * made with a mode, writes that are atomic and durable, bounded reads. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +12,11 @@
 #include <unistd.h>
 
 #include "store/fs.h"
+
+/* store_write_atomic's temporaries are FILE.tmp-XXXXXX (mkstemp's six
+ * letters or digits); store_remove_temps recognises exactly that. */
+#define TEMP_SUFFIX ".tmp-"
+#define TEMP_RANDOM 6
 
 int store_mkdirs(const char *path, mode_t mode, struct error *e)
 {
@@ -67,7 +74,7 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 	int fd = -1, ret = -1;
 	bool created = false;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s" TEMP_SUFFIX "XXXXXX", path) >= (int)sizeof(tmp))
 		return err_set(e, EXIT_USAGE, "path too long: %s", path);
 	/* mkstemp creates the file 0600; the final mode is set before any
 	 * byte is written, so a key is never readable by others. */
@@ -165,4 +172,57 @@ bool store_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
+}
+
+/* The length of the base of FILE when FILE is a temporary name, else 0. */
+static size_t temp_base_len(const char *file)
+{
+	size_t n = strlen(file), suffix = strlen(TEMP_SUFFIX) + TEMP_RANDOM;
+	const char *tail;
+
+	if (n <= suffix)
+		return 0;
+	tail = file + n - suffix;
+	if (strncmp(tail, TEMP_SUFFIX, strlen(TEMP_SUFFIX)) != 0)
+		return 0;
+	for (const char *p = tail + strlen(TEMP_SUFFIX); *p; p++)
+		if (!isalnum((unsigned char)*p))
+			return 0;
+	return n - suffix;
+}
+
+bool store_temp_of(const char *file, const char *base)
+{
+	size_t n = temp_base_len(file);
+
+	return n > 0 && n == strlen(base) && strncmp(file, base, n) == 0;
+}
+
+int store_remove_temps(const char *dir, bool (*is_base)(const char *base, const void *ud),
+                       const void *ud)
+{
+	char base[NAME_MAX + 1], path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(dir);
+	int removed = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = temp_base_len(de->d_name);
+		if (n == 0 || n >= sizeof(base))
+			continue;
+		memcpy(base, de->d_name, n);
+		base[n] = '\0';
+		if (!is_base(base, ud) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		/* Only regular files: a link or directory of that name is not
+		 * something store_write_atomic made. */
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

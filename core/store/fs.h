@@ -17,6 +17,14 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 /* Read a whole file of at most CAP bytes (NUL-terminated). */
 int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e);
 bool store_exists(const char *path);
+/* Whether FILE is a temporary that store_write_atomic made for BASE:
+ * exactly BASE ".tmp-" and six letters or digits. */
+bool store_temp_of(const char *file, const char *base);
+/* Remove the regular files in DIR that are store_write_atomic's
+ * temporaries of a name IS_BASE accepts. Returns how many were removed,
+ * or -1 (errno set) when DIR cannot be read; a missing DIR removes none. */
+int store_remove_temps(const char *dir, bool (*is_base)(const char *base, const void *ud),
+                       const void *ud);
 /* fsync the directory holding PATH, so a rename in it is durable.
  * Returns 0 or -1 (errno set). */
 int store_fsync_dir_of(const char *path);

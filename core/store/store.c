@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/testpoint.h"
 #include "store/store.h"
+
+static const char *const kinds[] = {"privkey", "cert", "chain", "fullchain"};
 
 bool store_name_valid(const char *name)
 {
@@ -33,7 +36,7 @@ int store_init(struct store *s, const char *config_dir, const char *work_dir,
 	s->logs_dir = strdup(logs_dir);
 	if (!s->config_dir || !s->work_dir || !s->logs_dir) {
 		store_free(s);
-		return err_set(e, EXIT_OP, "out of memory");
+		return err_nomem(e);
 	}
 	return 0;
 }
@@ -46,34 +49,6 @@ void store_free(struct store *s)
 	free(s->work_dir);
 	free(s->logs_dir);
 	memset(s, 0, sizeof(*s));
-}
-
-int store_lock(const struct store *s, const char *name, int *fd, struct error *e)
-{
-	char dir[PATH_MAX], path[PATH_MAX];
-	int f;
-
-	snprintf(dir, sizeof(dir), "%s/locks", s->work_dir);
-	if (store_mkdirs(dir, 0700, e) < 0)
-		return -1;
-	if (snprintf(path, sizeof(path), "%s/%s.lock", dir, name) >= (int)sizeof(path))
-		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
-	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (f < 0)
-		return err_set_errno(e, EXIT_OP, errno, "cannot open lock %s: %s", path, strerror(errno));
-	if (flock(f, LOCK_EX | LOCK_NB) < 0) {
-		close(f);
-		return err_set(e, EXIT_OP,
-		               "another acmehook run is working on %s (lock %s is held)", name, path);
-	}
-	*fd = f;
-	return 0;
-}
-
-void store_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }
 
 /* Every path of the layout is made here, so the layout is known in one
@@ -180,7 +155,6 @@ static int switch_link(const char *target, const char *link, struct error *e)
  * then the directory. Errors are ignored: a leftover is harmless. */
 static void remove_link_dir(const char *dir)
 {
-	static const char *const kinds[] = {"privkey", "cert", "chain", "fullchain"};
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < 4; i++) {
@@ -190,16 +164,53 @@ static void remove_link_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* Whether ENTRY of live/ is a link directory of lineage NAME: exactly
+ * ".NAME-vDIGITS", or ".NAME-old" too when WITH_OLD. Lineage "a-v2" has
+ * its own ".a-v2-v1", which must not match lineage "a". */
+static bool is_link_dir_of(const char *entry, const char *name, bool with_old)
+{
+	size_t n = strlen(name);
+	const char *rest;
+
+	if (entry[0] != '.' || strncmp(entry + 1, name, n) != 0)
+		return false;
+	rest = entry + 1 + n;
+	if (strncmp(rest, "-v", 2) == 0 && rest[2] && strspn(rest + 2, "0123456789") == strlen(rest + 2))
+		return true;
+	return with_old && strcmp(rest, "-old") == 0;
+}
+
+/* Remove NAME's link directories in live/ except KEEP (may be NULL);
+ * returns how many were found. */
+static int remove_link_dirs(const struct store *s, const char *name, const char *keep,
+                            bool with_old)
+{
+	char live[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	store_live_dir(s, NULL, live, sizeof(live));
+	d = opendir(live);
+	while (d && (de = readdir(d)) != NULL) {
+		if (!is_link_dir_of(de->d_name, name, with_old) || (keep && strcmp(de->d_name, keep) == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", live, de->d_name);
+		remove_link_dir(path);
+		found++;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 int store_lineage_save(const struct store *s, const char *name, const struct lineage_files *f,
                        int *version, struct error *e)
 {
-	static const char *const kinds[] = {"privkey", "cert", "chain", "fullchain"};
 	const char *data[] = {f->privkey, f->cert, f->chain, f->fullchain};
 	char archive[PATH_MAX], live[PATH_MAX], path[PATH_MAX], target[PATH_MAX], vdir[PATH_MAX];
 	char vname[PATH_MAX], aside[PATH_MAX];
 	struct stat st;
-	struct dirent *de;
-	DIR *d = NULL;
 	int v;
 
 	if (!store_name_valid(name))
@@ -247,6 +258,9 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 	}
 	snprintf(path, sizeof(path), "%s/.", vdir);
 	store_fsync_dir_of(path);
+	/* Crash tests stop here: the new version is complete in archive/, and
+	 * live/ must still serve the previous one. */
+	testpoint("before-live-switch");
 	/* A lineage from before this layout (or from certbot) has a real
 	 * directory at live/NAME: set it aside once; rename() cannot replace a
 	 * directory with a link. */
@@ -265,28 +279,62 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 		return -1;
 	}
 	store_fsync_dir_of(live);
+	testpoint("after-live-switch");
 	/* The previous versions' link directories are no longer reachable. */
-	store_live_dir(s, NULL, path, sizeof(path));
-	d = opendir(path);
-	while (d && (de = readdir(d)) != NULL) {
-		size_t n = strlen(name);
-		const char *rest = de->d_name + 1 + n;
-		/* Exactly ".NAME-vDIGITS" or ".NAME-old": lineage "a-v2" has
-		 * its own ".a-v2-v1", which must not match lineage "a". */
-		if (de->d_name[0] != '.' || strncmp(de->d_name + 1, name, n) != 0 ||
-		    strcmp(de->d_name, vname) == 0)
-			continue;
-		if ((strncmp(rest, "-v", 2) == 0 && rest[2] && strspn(rest + 2, "0123456789") ==
-		                                                    strlen(rest + 2)) ||
-		    strcmp(rest, "-old") == 0) {
-			snprintf(aside, sizeof(aside), "%s/%s", path, de->d_name);
-			remove_link_dir(aside);
-		}
-	}
-	if (d)
-		closedir(d);
+	remove_link_dirs(s, name, vname, true);
 	*version = v;
 	return 0;
+}
+
+/* Archive files of a lineage: KINDdigits.pem. */
+static bool is_archive_file(const char *base, const void *ud)
+{
+	(void)ud;
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(kinds[i]), digits;
+		if (strncmp(base, kinds[i], n) != 0)
+			continue;
+		digits = strspn(base + n, "0123456789");
+		if (digits > 0 && strcmp(base + n + digits, ".pem") == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool is_same_name(const char *base, const void *ud)
+{
+	return strcmp(base, (const char *)ud) == 0;
+}
+
+void store_lineage_tidy(const struct store *s, const char *name)
+{
+	char dir[PATH_MAX], live[PATH_MAX], target[PATH_MAX], conf[PATH_MAX];
+	const char *keep = NULL;
+	ssize_t n;
+	int removed = 0, r;
+
+	if (!store_name_valid(name) || store_archive_dir(s, name, dir, sizeof(dir)) < 0 ||
+	    store_live_dir(s, name, live, sizeof(live)) < 0 ||
+	    snprintf(conf, sizeof(conf), "%s.conf", name) >= (int)sizeof(conf))
+		return;
+	r = store_remove_temps(dir, is_archive_file, NULL);
+	removed += r > 0 ? r : 0;
+	store_renewal_dir(s, dir, sizeof(dir));
+	r = store_remove_temps(dir, is_same_name, conf);
+	removed += r > 0 ? r : 0;
+	/* live/NAME names the link directory in use; every other one of
+	 * NAME's is from a run that stopped before or after its switch.
+	 * ".NAME-old" stays: after a crash in the middle of the move to the
+	 * link layout it holds the only live/ links. */
+	n = readlink(live, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		keep = target;
+	}
+	removed += remove_link_dirs(s, name, keep, false);
+	if (removed > 0 && s->log)
+		log_msg(s->log, LVL_DEBUG, "removed %d file(s) left by an interrupted run of %s",
+		        removed, name);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -1,14 +1,20 @@
 /* Storage: atomic writes with the right modes, no temporary files left,
- * lineage versions and the live/ links, locks. */
+ * lineage versions and the live/ links, locks, and the removal of what an
+ * interrupted run left. */
 #include <dirent.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "store/lock.h"
 #include "store/store.h"
+#include "testutil.h"
 
 static int count_entries(const char *dir)
 {
@@ -31,6 +37,207 @@ static mode_t mode_of(const char *p)
 	return stat(p, &st) == 0 ? (st.st_mode & 07777) : 0;
 }
 
+static bool exists(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* In a child: try lineage NAME's lock with a 1 s timeout. Exit status 0
+ * when it failed after about that second naming the lock file, 1 when it
+ * was taken, 2 when it failed otherwise. */
+static int child_try_lock(const struct store *s, const char *name)
+{
+	struct store c = *s;
+	struct error e = {0};
+	double t0 = now_s(), took;
+	int fd = -1;
+
+	c.lock_timeout_seconds = 1;
+	if (store_lock(&c, name, &fd, &e) == 0)
+		return 1;
+	took = now_s() - t0;
+	return took >= 0.9 && took < 3 && strstr(e.msg, "example.com.lock") &&
+	               strstr(e.msg, "--lock-timeout")
+	           ? 0
+	           : 2;
+}
+
+/* Locks live in the config dir, exclude other processes until released
+ * or until the holder exits (however it exits), and a waiter gets the
+ * lock as soon as it is free. */
+static void test_locks(struct store *s, const char *dir)
+{
+	struct error e = {0};
+	char p[PATH_MAX];
+	int fd = -1, fd2 = -1, st = 0, pipefd[2];
+	pid_t pid;
+	double t0;
+
+	CHECK(store_lock(s, "example.com", &fd, &e) == 0);
+	pathf(p, sizeof(p), "%s/.locks/example.com.lock", dir);
+	CHECK(exists(p));
+	CHECK(mode_of(p) == 0600);
+	pathf(p, sizeof(p), "%s/.locks", dir);
+	CHECK(mode_of(p) == 0700);
+	/* A second attempt from another process waits, then times out. */
+	pid = fork();
+	if (pid == 0)
+		_exit(child_try_lock(s, "example.com"));
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* Another lineage's lock is independent. */
+	pid = fork();
+	if (pid == 0)
+		_exit(child_try_lock(s, "other.example.com") == 1 ? 0 : 1);
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	store_unlock(fd);
+	fd = -1;
+
+	/* A holder that is killed releases its lock: the waiter gets it. */
+	CHECK(pipe(pipefd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct error ce = {0};
+		int cfd = -1;
+		char c = 'x';
+		close(pipefd[0]);
+		if (store_lock(s, "example.com", &cfd, &ce) < 0 || write(pipefd[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pipefd[1]);
+	{
+		char c = 0;
+		CHECK(read(pipefd[0], &c, 1) == 1 && c == 'x');
+	}
+	close(pipefd[0]);
+	s->lock_timeout_seconds = 1;
+	CHECK(store_lock(s, "example.com", &fd2, &e) < 0);
+	err_clear(&e);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	s->lock_timeout_seconds = 5;
+	t0 = now_s();
+	CHECK(store_lock(s, "example.com", &fd2, &e) == 0);
+	CHECK(now_s() - t0 < 1);
+	store_unlock(fd2);
+
+	/* A holder that exits while another process waits: the wait ends
+	 * then, well before its timeout. */
+	CHECK(store_lock(s, "example.com", &fd, &e) == 0);
+	pid = fork();
+	if (pid == 0) {
+		struct store c = *s;
+		struct error ce = {0};
+		int cfd = -1;
+		/* The inherited descriptor shares the parent's lock: a fork
+		 * keeps the lock as long as it keeps that descriptor open. */
+		close(fd);
+		c.lock_timeout_seconds = 10;
+		_exit(store_lock(&c, "example.com", &cfd, &ce) == 0 ? 0 : 1);
+	}
+	usleep(300 * 1000);
+	store_unlock(fd);
+	t0 = now_s();
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(now_s() - t0 < 2);
+	s->lock_timeout_seconds = 0;
+
+	/* Account locks mirror the account's path below .locks/accounts. */
+	pathf(p, sizeof(p), "%s/accounts/127.0.0.1:14000/dir", dir);
+	CHECK(store_lock_account(s, p, &fd, &e) == 0);
+	store_unlock(fd);
+	pathf(p, sizeof(p), "%s/.locks/accounts/127.0.0.1:14000/dir.lock", dir);
+	CHECK(exists(p));
+	pathf(p, sizeof(p), "%s/accounts", dir);
+	CHECK(!exists(p)); /* nothing written where the accounts are */
+	CHECK(store_lock_account(s, "/elsewhere/accounts/x", &fd, &e) < 0);
+	err_clear(&e);
+}
+
+/* store_write_atomic's temporaries of the lineage's own files and its
+ * stale link directories go; nothing else does. */
+static void test_tidy(struct store *s, const char *dir)
+{
+	static const char *const gone[] = {
+		"archive/example.com/privkey9.pem.tmp-ABCDEF",
+		"archive/example.com/fullchain12.pem.tmp-a1b2C3",
+		"renewal/example.com.conf.tmp-Zz9Yy8",
+	};
+	static const char *const kept[] = {
+		"archive/example.com/notes.txt",
+		"archive/example.com/privkey9.pem.tmp-ABCDE",
+		"archive/example.com/privkey9.pem.tmp-ABCDEFG",
+		"archive/example.com/privkey9.pem.tmp-ABC_EF",
+		"archive/example.com/notes.pem.tmp-ABCDEF",
+		"archive/example.com/privkey.pem.tmp-ABCDEF",
+		"renewal/other.conf.tmp-ABCDEF",
+		"renewal/example.com.conf.bak",
+	};
+	char p[PATH_MAX], t[PATH_MAX];
+
+	CHECK(store_temp_of("privkey1.pem.tmp-AbC123", "privkey1.pem"));
+	CHECK(!store_temp_of("privkey1.pem.tmp-AbC12", "privkey1.pem"));
+	CHECK(!store_temp_of("privkey1.pem.tmp-AbC1234", "privkey1.pem"));
+	CHECK(!store_temp_of("privkey1.pem.tmp-AbC12.", "privkey1.pem"));
+	CHECK(!store_temp_of("privkey11.pem.tmp-AbC123", "privkey1.pem"));
+	CHECK(!store_temp_of(".tmp-AbC123", ""));
+
+	pathf(p, sizeof(p), "%s/renewal", dir);
+	mkdir(p, 0755);
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		pathf(p, sizeof(p), "%s/%s", dir, gone[i]);
+		CHECK(write_file(p, "x", 0600) == 0);
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		pathf(p, sizeof(p), "%s/%s", dir, kept[i]);
+		CHECK(write_file(p, "x", 0600) == 0);
+	}
+	/* A link of a temporary's name is not a temporary. */
+	pathf(p, sizeof(p), "%s/archive/example.com/cert8.pem.tmp-ABCDEF", dir);
+	CHECK(symlink("cert1.pem", p) == 0);
+	/* Link directories: the current one of example.com stays, a stale
+	 * one goes, those of lineage example.com-v2 stay. */
+	pathf(p, sizeof(p), "%s/live/.example.com-v99", dir);
+	CHECK(mkdir(p, 0700) == 0);
+	pathf(t, sizeof(t), "%s/cert.pem", p);
+	CHECK(symlink("../../archive/example.com/cert1.pem", t) == 0);
+	pathf(p, sizeof(p), "%s/live/.example.com-v2-v7", dir);
+	CHECK(mkdir(p, 0700) == 0);
+
+	store_lineage_tidy(s, "example.com");
+
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+		pathf(p, sizeof(p), "%s/%s", dir, gone[i]);
+		CHECK(!exists(p));
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		pathf(p, sizeof(p), "%s/%s", dir, kept[i]);
+		CHECK(exists(p));
+	}
+	pathf(p, sizeof(p), "%s/archive/example.com/cert8.pem.tmp-ABCDEF", dir);
+	CHECK(exists(p));
+	pathf(p, sizeof(p), "%s/live/.example.com-v99", dir);
+	CHECK(!exists(p));
+	pathf(p, sizeof(p), "%s/live/.example.com-v3", dir);
+	CHECK(exists(p));
+	pathf(p, sizeof(p), "%s/live/.example.com-v2-v7", dir);
+	CHECK(exists(p));
+	pathf(p, sizeof(p), "%s/live/.example.com-v2-v1", dir);
+	CHECK(exists(p));
+	/* The live certificate is still readable through live/. */
+	store_live_path(s, "example.com", "cert", p, sizeof(p));
+	CHECK(access(p, R_OK) == 0);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/ah-store-XXXXXX", p[PATH_MAX], link[PATH_MAX];
@@ -38,7 +245,7 @@ int main(void)
 	struct store s;
 	struct error e = {0};
 	struct lineage_files f = {"KEY1\n", "CERT1\n", "CHAIN1\n", "FULL1\n"};
-	int v = 0, fd = -1, fd2 = -1;
+	int v = 0;
 	size_t len = 0;
 	ssize_t n;
 
@@ -132,14 +339,8 @@ int main(void)
 	snprintf(p, sizeof(p), "%s/live", dir);
 	CHECK(count_entries(p) == 6); /* three lineages, each a link and a link directory */
 
-	/* Locks: a second holder is refused with the lock's path. */
-	CHECK(store_lock(&s, "example.com", &fd, &e) == 0);
-	CHECK(store_lock(&s, "example.com", &fd2, &e) < 0);
-	CHECK(strstr(e.msg, "example.com.lock") != NULL);
-	err_clear(&e);
-	store_unlock(fd);
-	CHECK(store_lock(&s, "example.com", &fd2, &e) == 0);
-	store_unlock(fd2);
+	test_locks(&s, dir);
+	test_tidy(&s, dir);
 
 	store_free(&s);
 	{

@@ -30,6 +30,18 @@ static char *tmpdir(void)
 	return strdup(d);
 }
 
+/* ROOT/www, made inside a fresh ROOT: a token that escaped the webroot
+ * with "../x" would land in ROOT, which no other program shares. */
+static char *webroot_in(const char *root)
+{
+	char p[PATH_MAX];
+
+	pathf(p, sizeof(p), "%s/www", root);
+	if (mkdir(p, 0755) < 0)
+		abort();
+	return strdup(p);
+}
+
 static int exists(const char *root, const char *rel)
 {
 	char p[PATH_MAX];
@@ -178,7 +190,7 @@ out:
  * symlinks in the path are refused. */
 static void test_refusals(struct fixture *fx)
 {
-	char *root = tmpdir(), *elsewhere = tmpdir();
+	char *top = tmpdir(), *root = webroot_in(top), *elsewhere = tmpdir();
 	char p[PATH_MAX];
 	struct error e = {0};
 	struct host_instance *pi = webroot(fx, root, &e);
@@ -202,7 +214,7 @@ static void test_refusals(struct fixture *fx)
 	CHECK(host_instance_present(pi, &ch, &e) == -1);
 	err_clear(&e);
 	CHECK(!exists(root, ".well-known"));
-	CHECK(!exists(root, "../x"));
+	CHECK(!exists(top, "x"));
 
 	CHECK(host_instance_present(pi, &dns, &e) == HOST_DECLINED);
 	CHECK(!err_isset(&e));
@@ -228,8 +240,9 @@ static void test_refusals(struct fixture *fx)
 	CHECK(!exists(elsewhere, "tokS"));
 out:
 	host_instance_free(pi);
-	rm_rf(root);
+	rm_rf(top);
 	rm_rf(elsewhere);
+	free(top);
 	free(root);
 	free(elsewhere);
 }
@@ -317,7 +330,7 @@ static void fake_log(void *ctx, int level, const char *msg)
 static void test_fake_host(struct fixture *fx)
 {
 	const struct plugin_module *m = plugin_registry_find(&fx->reg, "webroot");
-	char *root = tmpdir();
+	char *top = tmpdir(), *root = webroot_in(top);
 	struct fake f = {.root = root};
 	struct ah_host host = {
 		.struct_size = sizeof(host),
@@ -350,11 +363,12 @@ static void test_fake_host(struct fixture *fx)
 		CHECK(m->desc->cleanup(state, &ch) == AH_FAIL);
 	}
 	CHECK(!exists(root, ".well-known"));
-	CHECK(!exists(root, "../x"));
+	CHECK(!exists(top, "x"));
 	m->desc->fini(state);
 	m->desc->fini(NULL);
 out:
-	rm_rf(root);
+	rm_rf(top);
+	free(top);
 	free(root);
 }
 
