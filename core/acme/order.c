@@ -408,59 +408,60 @@ out:
 	return ret;
 }
 
-int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
-                const struct routed_name *names, size_t n,
-                const unsigned char *csr_der, size_t csr_len, struct order_result *out,
-                struct error *e)
+/* Place the order for NAMES: *R gets the CA's reply, *ORDER_URL and
+ * *FINALIZE (owned by the caller) its Location and finalize URLs. */
+static int place_order(struct acme *a, struct log *log, const struct routed_name *names, size_t n,
+                       struct acme_reply *r, char **order_url, char **finalize, struct error *e)
 {
-	static const char *const order_pending[] = {"pending", NULL};
-	static const char *const order_processing[] = {"processing", NULL};
-	struct acme_reply r = {0}, fin = {0};
-	struct authz *zs = NULL;
-	struct order_result res = {0};
-	char *payload = NULL, *thumb = NULL, *order_url = NULL, *finalize = NULL, *csr64 = NULL;
-	const cJSON *auths, *au;
-	const char *st, *cert_url;
-	size_t nz = 0;
-	sigset_t sigs, old;
-	bool blocked = false;
+	char *payload = identifiers_payload(names, n);
 	int ret = -1;
 
-	thumb = jws_thumbprint(a->key, e);
-	payload = identifiers_payload(names, n);
-	if (!thumb || !payload) {
+	if (!payload) {
 		err_nomem(e);
 		goto out;
 	}
-	if (acme_post(a, "placing the order", acme_resource(a, "newOrder"), payload, &r, e) < 0)
+	if (acme_post(a, "placing the order", acme_resource(a, "newOrder"), payload, r, e) < 0)
 		goto out;
-	if (!r.location || !json_str(r.json, "finalize")) {
+	if (!r->location || !json_str(r->json, "finalize")) {
 		err_set(e, EXIT_OP, "the CA's order has no Location or finalize URL");
 		goto out;
 	}
-	if (!(order_url = strdup(r.location)) || !(finalize = strdup(json_str(r.json, "finalize")))) {
+	if (!(*order_url = strdup(r->location)) ||
+	    !(*finalize = strdup(json_str(r->json, "finalize")))) {
 		err_nomem(e);
 		goto out;
 	}
-	log_msg(log, LVL_DEBUG, "Order %s", order_url);
-	auths = cJSON_GetObjectItem(r.json, "authorizations");
-	if (!cJSON_IsArray(auths) || cJSON_GetArraySize(auths) < 1 ||
-	    (size_t)cJSON_GetArraySize(auths) > n) {
-		err_set(e, EXIT_OP, "the order lists %d authorizations for %zu names",
-		        cJSON_GetArraySize(auths), n);
-		goto out;
-	}
-	zs = calloc((size_t)cJSON_GetArraySize(auths), sizeof(*zs));
-	if (!zs) {
-		err_nomem(e);
-		goto out;
-	}
+	log_msg(log, LVL_DEBUG, "Order %s", *order_url);
+	ret = 0;
+out:
+	free(payload);
+	return ret;
+}
 
-	sleep_fatal_signals(&sigs);
-	sigprocmask(SIG_BLOCK, &sigs, &old);
-	blocked = true;
+/* Fetch every authorization ORDER lists into ZS (room for N), counting
+ * them in *NZ as they are set up so the caller frees exactly those, and
+ * sort them into the order the user gave the names. */
+static int prepare_all(struct acme *a, const cJSON *order, const struct routed_name *names,
+                       size_t n, struct authz **zs_out, size_t *nz, struct error *e)
+{
+	const cJSON *auths = cJSON_GetObjectItem(order, "authorizations"), *au;
+	struct authz *zs;
+	char *thumb = NULL;
+	int ret = -1;
+
+	if (!cJSON_IsArray(auths) || cJSON_GetArraySize(auths) < 1 ||
+	    (size_t)cJSON_GetArraySize(auths) > n)
+		return err_set(e, EXIT_OP, "the order lists %d authorizations for %zu names",
+		               cJSON_GetArraySize(auths), n);
+	zs = calloc((size_t)cJSON_GetArraySize(auths), sizeof(*zs));
+	*zs_out = zs;
+	thumb = jws_thumbprint(a->key, e);
+	if (!zs || !thumb) {
+		err_nomem(e);
+		goto out;
+	}
 	cJSON_ArrayForEach(au, auths) {
-		struct authz *z = &zs[nz];
+		struct authz *z = &zs[*nz];
 		if (!cJSON_IsString(au) || strncmp(au->valuestring, "https://", 8) != 0) {
 			err_set(e, EXIT_OP, "the order lists a malformed authorization URL");
 			goto out;
@@ -469,19 +470,57 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 			err_nomem(e);
 			goto out;
 		}
-		nz++;
+		(*nz)++;
 		if (authz_prepare(a, z, names, n, thumb, e) < 0)
 			goto out;
 	}
 	/* Work through the names in the order the user gave them, whatever
 	 * order the CA lists the authorizations in: logs and plugin calls
 	 * then read predictably. */
-	qsort(zs, nz, sizeof(*zs), cmp_authz);
-	if (validate_all(a, log, dns, zs, nz, e) < 0)
-		goto out;
+	qsort(zs, *nz, sizeof(*zs), cmp_authz);
+	ret = 0;
+out:
+	free(thumb);
+	return ret;
+}
 
-	/* Finalize once the order is ready (RFC 8555 §7.4). */
-	acme_reply_free(&r);
+/* Send the CSR to FINALIZE (RFC 8555 §7.4). */
+static int send_csr(struct acme *a, const char *finalize, const unsigned char *csr_der,
+                    size_t csr_len, struct error *e)
+{
+	struct acme_reply fin = {0};
+	cJSON *o = cJSON_CreateObject();
+	char *csr64 = b64url_encode(csr_der, csr_len), *body = NULL;
+	int ret = -1;
+
+	if (!o || !csr64 || !cJSON_AddStringToObject(o, "csr", csr64) ||
+	    !(body = cJSON_PrintUnformatted(o))) {
+		err_nomem(e);
+		goto out;
+	}
+	if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	acme_reply_free(&fin);
+	cJSON_Delete(o);
+	free(body);
+	free(csr64);
+	return ret;
+}
+
+/* Once every authorization is valid: finalize when the order is ready,
+ * wait while it is processing, and download the certificate. */
+static int finish_order(struct acme *a, const char *order_url, const char *finalize,
+                        const unsigned char *csr_der, size_t csr_len, struct order_result *res,
+                        struct error *e)
+{
+	static const char *const order_pending[] = {"pending", NULL};
+	static const char *const order_processing[] = {"processing", NULL};
+	struct acme_reply r = {0};
+	const char *st, *cert_url;
+	int ret = -1;
+
 	if (poll_status(a, "waiting for the order to be ready", order_url, order_pending, &r, e) < 0)
 		goto out;
 	st = json_str(r.json, "status");
@@ -489,28 +528,8 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 		err_set(e, EXIT_OP, "the order is %s instead of ready", st);
 		goto out;
 	}
-	if (strcmp(st, "ready") == 0) {
-		cJSON *o = cJSON_CreateObject();
-		char *body;
-		if (!(csr64 = b64url_encode(csr_der, csr_len)) || !o ||
-		    !cJSON_AddStringToObject(o, "csr", csr64)) {
-			cJSON_Delete(o);
-			err_nomem(e);
-			goto out;
-		}
-		body = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		if (!body) {
-			err_nomem(e);
-			goto out;
-		}
-		if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0) {
-			free(body);
-			goto out;
-		}
-		free(body);
-		acme_reply_free(&fin);
-	}
+	if (strcmp(st, "ready") == 0 && send_csr(a, finalize, csr_der, csr_len, e) < 0)
+		goto out;
 	acme_reply_free(&r);
 	/* Finalization may be asynchronous: poll while "processing". */
 	if (poll_status(a, "waiting for the certificate", order_url, order_processing, &r, e) < 0)
@@ -521,7 +540,37 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 		err_set(e, EXIT_OP, "the order ended %s without a certificate URL", st);
 		goto out;
 	}
-	if (download(a, cert_url, &res, e) < 0)
+	ret = download(a, cert_url, res, e);
+out:
+	acme_reply_free(&r);
+	return ret;
+}
+
+int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
+                const struct routed_name *names, size_t n,
+                const unsigned char *csr_der, size_t csr_len, struct order_result *out,
+                struct error *e)
+{
+	struct acme_reply r = {0};
+	struct authz *zs = NULL;
+	struct order_result res = {0};
+	char *order_url = NULL, *finalize = NULL;
+	size_t nz = 0;
+	sigset_t sigs, old;
+	bool blocked = false;
+	int ret = -1;
+
+	if (place_order(a, log, names, n, &r, &order_url, &finalize, e) < 0)
+		goto out;
+	/* From here on challenges may be out: signals wait until every
+	 * presented one is cleaned up. The waits take them (base/sleep.h) and
+	 * end the order early. */
+	sleep_fatal_signals(&sigs);
+	sigprocmask(SIG_BLOCK, &sigs, &old);
+	blocked = true;
+	if (prepare_all(a, r.json, names, n, &zs, &nz, e) < 0 ||
+	    validate_all(a, log, dns, zs, nz, e) < 0 ||
+	    finish_order(a, order_url, finalize, csr_der, csr_len, &res, e) < 0)
 		goto out;
 	*out = res;
 	memset(&res, 0, sizeof(res));
@@ -534,11 +583,7 @@ out:
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	order_result_free(&res);
 	acme_reply_free(&r);
-	acme_reply_free(&fin);
-	free(payload);
-	free(thumb);
 	free(order_url);
 	free(finalize);
-	free(csr64);
 	return ret;
 }
