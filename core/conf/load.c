@@ -193,7 +193,10 @@ int settings_load(struct settings *cli, struct settings *ini, int argc, char **a
 		ret = 0;
 		goto out;
 	}
-	if (read_cli_ini(cli, ini, e) < 0)
+	/* Relative paths are relative to where the command ran; stored
+	 * settings must not depend on that (conf/paths.c). */
+	if (settings_absolute_paths(cli, e) < 0 || read_cli_ini(cli, ini, e) < 0 ||
+	    settings_absolute_paths(ini, e) < 0)
 		goto out;
 	/* A config-dir set in cli.ini moves everything, as in certbot. */
 	if (ini->config_dir && !cli->config_dir && !(cli->config_dir = strdup(ini->config_dir))) {

@@ -118,4 +118,10 @@ int settings_load(struct settings *cli, struct settings *ini, int argc, char **a
  * key type, HMAC algorithm, revocation reason, EAB pairing and encoding. */
 int settings_check(const struct settings *s, struct error *e);
 
+/* Make every path of S absolute against the current directory: the
+ * directories, -c, --ca-bundle, --csr and its outputs, and the webroot,
+ * credentials and script options of every route, deploy step and cli.ini
+ * instance. Renewal files then work from any directory. */
+int settings_absolute_paths(struct settings *s, struct error *e);
+
 #endif

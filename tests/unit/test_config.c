@@ -228,6 +228,44 @@ static void test_help(const char *dir)
 	free(text);
 }
 
+/* Relative paths become absolute against the current directory, with "."
+ * and ".." resolved as the shell's cd does; absolute ones stay as given. */
+static void test_absolute_paths(void)
+{
+	struct settings s;
+	struct route r = {0};
+	struct error e = {0};
+	char cwd[PATH_MAX], want[PATH_MAX + 64], parent[PATH_MAX];
+	char *slash;
+
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	snprintf(parent, sizeof(parent), "%s", cwd);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	settings_init(&s);
+	s.config_dir = strdup("a/../b/./c/");
+	s.work_dir = strdup(".");
+	s.logs_dir = strdup("../logs");
+	s.ca_bundle = strdup("/etc/ssl/ca.pem");
+	CHECK(route_set_opt(&r, "webroot-path", "./www") == 0);
+	CHECK(route_set_opt(&r, "propagation", "fast") == 0);
+	r.plugin = strdup("webroot");
+	CHECK(settings_add_domain(&s, "a.example", &r, &e) == 0);
+	CHECK(settings_absolute_paths(&s, &e) == 0);
+	snprintf(want, sizeof(want), "%s/b/c", cwd);
+	CHECK_STR(s.config_dir, want);
+	CHECK_STR(s.work_dir, cwd);
+	snprintf(want, sizeof(want), "%s/logs", parent);
+	CHECK_STR(s.logs_dir, want);
+	CHECK_STR(s.ca_bundle, "/etc/ssl/ca.pem");
+	snprintf(want, sizeof(want), "%s/www", cwd);
+	CHECK_STR(route_opt(&s.routes[0], "webroot-path"), want);
+	CHECK_STR(route_opt(&s.routes[0], "propagation"), "fast");
+	route_free(&r);
+	settings_free(&s);
+}
+
 int main(void)
 {
 	struct settings s, ini, merged;
@@ -425,6 +463,7 @@ int main(void)
 	test_check();
 	test_load(dir);
 	test_help(dir);
+	test_absolute_paths();
 
 	/* Renewal files: what is saved is what is loaded. */
 	{
