@@ -6,6 +6,7 @@
 
 #include "acme/acme.h"
 #include "base/crypto.h"
+#include "cli/choose.h"
 #include "cli/engine.h"
 #include "cli/issue.h"
 #include "cli/lineage.h"
@@ -89,7 +90,7 @@ out:
 
 int cmd_certonly(struct engine *eng, struct error *e)
 {
-	char name[256];
+	struct lineage_choice choice = {.reservation = -1};
 	struct settings stored;
 	char **names;
 	size_t n;
@@ -111,11 +112,13 @@ int cmd_certonly(struct engine *eng, struct error *e)
 		err_set(e, EXIT_USAGE, "no domains given: add -d NAME (or domains = NAME in cli.ini)");
 		goto out;
 	}
-	if (lineage_choose(eng, names, n, name, sizeof(name), e) < 0)
+	if (lineage_choose(eng, names, n, &choice, e) < 0)
 		goto out;
-	ret = lineage_renew(eng, name, true, &attempted, e);
+	/* A new lineage's name stays reserved until its renewal file is
+	 * stored, so that no other run takes the name for other names. */
+	ret = lineage_renew(eng, choice.name, true, &attempted, e);
 out:
+	lineage_choice_release(&choice);
 	settings_free(&stored);
 	return ret;
 }
-

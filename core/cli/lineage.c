@@ -1,9 +1,9 @@
-/* One lineage's life: which lineage a request belongs to, whether it is
- * due, and issuing, storing and deploying its next version. */
+/* One lineage's life: whether it is due, and issuing, storing and
+ * deploying its next version. Which lineage a request belongs to is
+ * choose.c's. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -12,6 +12,7 @@
 #include "acme/acme.h"
 #include "base/crypto.h"
 #include "base/testpoint.h"
+#include "cli/choose.h"
 #include "cli/engine.h"
 #include "cli/hook.h"
 #include "cli/issue.h"
@@ -148,61 +149,7 @@ out:
 	return ret;
 }
 
-/* --- lineage choice and due dates ---------------------------------------- */
-
-bool lineage_same_names(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++) {
-		bool found = false;
-		for (size_t j = 0; j < nb && !found; j++)
-			found = strcasecmp(a[i], b[j]) == 0;
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-/* The lineage for NAMES: --cert-name, else the one whose names are exactly
- * these, else the first name (without "*.") as certbot does. */
-int lineage_choose(struct engine *eng, char *const *names, size_t n, char *out,
-                          size_t cap, struct error *e)
-{
-	char **all = NULL;
-	const char *first = names[0];
-
-	if (eng->base.cert_name) {
-		if (!store_name_valid(eng->base.cert_name))
-			return err_set(e, EXIT_USAGE, "invalid --cert-name \"%s\"", eng->base.cert_name);
-		snprintf(out, cap, "%s", eng->base.cert_name);
-		return 0;
-	}
-	all = store_lineages(&eng->store, e);
-	if (!all)
-		return -1;
-	for (size_t i = 0; all[i]; i++) {
-		struct settings st;
-		struct error ignore = {0};
-		settings_init(&st);
-		if (renewal_load(&eng->store, all[i], &st, &ignore) == 0 &&
-		    lineage_same_names(st.domains, st.n_domains, names, n)) {
-			snprintf(out, cap, "%s", all[i]);
-			settings_free(&st);
-			store_names_free(all);
-			return 0;
-		}
-		settings_free(&st);
-	}
-	store_names_free(all);
-	if (strncmp(first, "*.", 2) == 0)
-		first += 2;
-	snprintf(out, cap, "%s", first);
-	if (!store_name_valid(out))
-		return err_set(e, EXIT_USAGE, "cannot name a certificate after \"%s\"; give --cert-name",
-		               names[0]);
-	return 0;
-}
+/* --- due dates ---------------------------------------------------------- */
 
 /* Due when less than a third of the lifetime is left, when the names
  * changed, or when the live certificate is unreadable. WHY says which. */
