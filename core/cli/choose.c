@@ -251,7 +251,9 @@ static int choose_new(struct engine *eng, const char *dir, const char *base, cha
 		            : snprintf(cand, sizeof(cand), "%s", base);
 		if (len < 0 || (size_t)len >= sizeof(cand) || !store_name_valid(cand))
 			return err_set(e, EXIT_USAGE,
-			               "cannot name a certificate after \"%s\"; give --cert-name", base);
+			               "a certificate named after %s needs a name longer than %zu "
+			               "characters; give a shorter --cert-name",
+			               base, sizeof(cand) - 1);
 		if (snprintf(path, sizeof(path), "%s/%s.lock", dir, cand) >= (int)sizeof(path))
 			return err_set(e, EXIT_USAGE, "certificate name too long: %s", cand);
 		r = try_lock(path, &fd, e);
@@ -449,6 +451,11 @@ int lineage_choose(struct engine *eng, char *const *names, size_t n, struct line
 		base = eng->base.cert_name;
 	} else if (strncmp(base, "*.", 2) == 0) {
 		base += 2;
+	}
+	if (!store_name_valid(base)) {
+		err_set(e, EXIT_USAGE, "cannot name a certificate after \"%s\"; give --cert-name",
+		        names[0]);
+		goto out;
 	}
 	ret = choose_new(eng, dir, base, names, n, duplicate, &c, e);
 out:
