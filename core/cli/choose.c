@@ -43,20 +43,6 @@
 #define RESERVATION_CAP 65536      /* 100 names of 253 bytes and their line breaks fit */
 #define SUFFIX_MAX 9999            /* certbot's four digits */
 
-bool lineage_same_names(char *const *a, size_t na, char *const *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++) {
-		bool found = false;
-		for (size_t j = 0; j < nb && !found; j++)
-			found = strcasecmp(a[i], b[j]) == 0;
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
 /* Every name of A is one of B's, ignoring case. */
 static bool names_within(char *const *a, size_t na, char *const *b, size_t nb)
 {
@@ -68,6 +54,13 @@ static bool names_within(char *const *a, size_t na, char *const *b, size_t nb)
 			return false;
 	}
 	return true;
+}
+
+/* Both ways round, so that a name given twice cannot stand in for one
+ * that is missing. */
+bool lineage_same_names(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	return na == nb && names_within(a, na, b, nb) && names_within(b, nb, a, na);
 }
 
 /* "a, b, c" for messages, cut short with "..." when it does not fit. */
