@@ -513,7 +513,8 @@ static int send_csr(struct acme *a, const char *finalize, const unsigned char *c
 	}
 	if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0) {
 		*dead = e->kind == ERR_ACME && strcmp(e->problem_type, "orderNotReady") != 0 &&
-		        !err_is_problem(e, ACME_PROB_ACCOUNT_DOES_NOT_EXIST);
+		        !err_is_problem(e, ACME_PROB_ACCOUNT_DOES_NOT_EXIST) &&
+		        !err_is_problem(e, ACME_PROB_RATE_LIMITED);
 		goto out;
 	}
 	ret = 0;
