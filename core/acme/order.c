@@ -13,12 +13,14 @@
 #include "acme/acme.h"
 #include "base/b64.h"
 #include "base/sleep.h"
+#include "base/testpoint.h"
 #include "dns/client.h"
 #include "dns/propagation.h"
 #include "acme/jws.h"
 #include "base/log.h"
 #include "acme/order.h"
 #include "host/route.h"
+#include "store/orders.h"
 
 #define TOKEN_MAX 256
 
@@ -28,6 +30,7 @@ struct authz {
 	char *identifier;     /* without "*." */
 	bool wildcard;
 	bool done;            /* valid without our help (reused by the CA) */
+	bool answered;        /* the challenge was answered before (a resumed order) */
 	char *chall_url;
 	char *token;
 	char *key_auth;
@@ -80,7 +83,7 @@ static const struct routed_name *find_name(const struct routed_name *names, size
 /* Fetch an authorization, find which of our names it is for, and pick the
  * challenge of that name's route. */
 static int authz_prepare(struct acme *a, struct authz *z, const struct routed_name *names,
-                         size_t n, const char *thumb, struct error *e)
+                         size_t n, const char *thumb, bool *dead, struct error *e)
 {
 	struct acme_reply r = {0};
 	const cJSON *id, *ch;
@@ -113,12 +116,15 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 		goto out;
 	}
 	if (strcmp(status, "pending") != 0) {
+		/* invalid, deactivated, expired or revoked: the order cannot
+		 * become ready any more. */
+		*dead = true;
 		err_set(e, EXIT_OP, "authorization for %s is %s, not pending", value, status);
 		goto out;
 	}
 	cJSON_ArrayForEach(ch, cJSON_GetObjectItem(r.json, "challenges")) {
 		const char *type = json_str(ch, "type"), *url = json_str(ch, "url"),
-		           *token = json_str(ch, "token");
+		           *token = json_str(ch, "token"), *cst = json_str(ch, "status");
 		if (!type || strcmp(type, challenge_type_name(z->on->challenge)) != 0)
 			continue;
 		if (!url || strncmp(url, "https://", 8) != 0) {
@@ -136,6 +142,9 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 			err_nomem(e);
 			goto out;
 		}
+		/* A run cut short after answering: the CA is validating, and a
+		 * second answer would be refused. */
+		z->answered = cst && (strcmp(cst, "processing") == 0 || strcmp(cst, "valid") == 0);
 		break;
 	}
 	if (!z->chall_url) {
@@ -273,7 +282,7 @@ out:
 }
 
 static int validate_all(struct acme *a, struct log *log, const struct order_dns *dns,
-                        struct authz *zs, size_t n, struct error *e)
+                        struct authz *zs, size_t n, bool *dead, struct error *e)
 {
 	static const char *const pending[] = {"pending", "processing", NULL};
 	struct challenge_desc c;
@@ -298,12 +307,13 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct acme_reply r = {0};
-		if (zs[i].done)
+		if (zs[i].done || zs[i].answered)
 			continue;
 		if (acme_post(a, "answering a challenge", zs[i].chall_url, "{}", &r, e) < 0)
 			goto out;
 		acme_reply_free(&r);
 	}
+	testpoint("challenges-answered");
 	for (size_t i = 0; i < n; i++) {
 		struct acme_reply r = {0};
 		const char *st;
@@ -313,6 +323,7 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 			goto out;
 		st = json_str(r.json, "status");
 		if (strcmp(st, "valid") != 0) {
+			*dead = true;
 			authz_error(r.json, zs[i].on->name, e);
 			acme_reply_free(&r);
 			goto out;
@@ -442,7 +453,7 @@ out:
  * them in *NZ as they are set up so the caller frees exactly those, and
  * sort them into the order the user gave the names. */
 static int prepare_all(struct acme *a, const cJSON *order, const struct routed_name *names,
-                       size_t n, struct authz **zs_out, size_t *nz, struct error *e)
+                       size_t n, struct authz **zs_out, size_t *nz, bool *dead, struct error *e)
 {
 	const cJSON *auths = cJSON_GetObjectItem(order, "authorizations"), *au;
 	struct authz *zs;
@@ -471,7 +482,7 @@ static int prepare_all(struct acme *a, const cJSON *order, const struct routed_n
 			goto out;
 		}
 		(*nz)++;
-		if (authz_prepare(a, z, names, n, thumb, e) < 0)
+		if (authz_prepare(a, z, names, n, thumb, dead, e) < 0)
 			goto out;
 	}
 	/* Work through the names in the order the user gave them, whatever
@@ -484,9 +495,11 @@ out:
 	return ret;
 }
 
-/* Send the CSR to FINALIZE (RFC 8555 §7.4). */
+/* Send the CSR to FINALIZE (RFC 8555 §7.4). A problem document in reply is
+ * the CA refusing this CSR, which a resumed run would only send again: the
+ * order is then *DEAD. */
 static int send_csr(struct acme *a, const char *finalize, const unsigned char *csr_der,
-                    size_t csr_len, struct error *e)
+                    size_t csr_len, bool *dead, struct error *e)
 {
 	struct acme_reply fin = {0};
 	cJSON *o = cJSON_CreateObject();
@@ -498,8 +511,12 @@ static int send_csr(struct acme *a, const char *finalize, const unsigned char *c
 		err_nomem(e);
 		goto out;
 	}
-	if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0)
+	if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0) {
+		*dead = e->kind == ERR_ACME && strcmp(e->problem_type, "orderNotReady") != 0 &&
+		        !err_is_problem(e, ACME_PROB_ACCOUNT_DOES_NOT_EXIST) &&
+		        !err_is_problem(e, ACME_PROB_RATE_LIMITED);
 		goto out;
+	}
 	ret = 0;
 out:
 	acme_reply_free(&fin);
@@ -510,10 +527,11 @@ out:
 }
 
 /* Once every authorization is valid: finalize when the order is ready,
- * wait while it is processing, and download the certificate. */
+ * wait while it is processing, and download the certificate. *DEAD tells
+ * that the CA declared the order invalid. */
 static int finish_order(struct acme *a, const char *order_url, const char *finalize,
                         const unsigned char *csr_der, size_t csr_len, struct order_result *res,
-                        struct error *e)
+                        bool *dead, struct error *e)
 {
 	static const char *const order_pending[] = {"pending", NULL};
 	static const char *const order_processing[] = {"processing", NULL};
@@ -525,11 +543,15 @@ static int finish_order(struct acme *a, const char *order_url, const char *final
 		goto out;
 	st = json_str(r.json, "status");
 	if (strcmp(st, "ready") != 0 && strcmp(st, "valid") != 0 && strcmp(st, "processing") != 0) {
+		*dead = strcmp(st, "invalid") == 0;
 		err_set(e, EXIT_OP, "the order is %s instead of ready", st);
 		goto out;
 	}
-	if (strcmp(st, "ready") == 0 && send_csr(a, finalize, csr_der, csr_len, e) < 0)
-		goto out;
+	if (strcmp(st, "ready") == 0) {
+		if (send_csr(a, finalize, csr_der, csr_len, dead, e) < 0)
+			goto out;
+		testpoint("finalize-sent");
+	}
 	acme_reply_free(&r);
 	/* Finalization may be asynchronous: poll while "processing". */
 	if (poll_status(a, "waiting for the certificate", order_url, order_processing, &r, e) < 0)
@@ -537,6 +559,7 @@ static int finish_order(struct acme *a, const char *order_url, const char *final
 	st = json_str(r.json, "status");
 	cert_url = json_str(r.json, "certificate");
 	if (strcmp(st, "valid") != 0 || !cert_url || strncmp(cert_url, "https://", 8) != 0) {
+		*dead = strcmp(st, "invalid") == 0;
 		err_set(e, EXIT_OP, "the order ended %s without a certificate URL", st);
 		goto out;
 	}
@@ -546,8 +569,84 @@ out:
 	return ret;
 }
 
+/* Fetch the recorded order J->resume. Returns 1 when the CA still has it
+ * pending, ready, processing or valid (*R its state, *ORDER_URL and
+ * *FINALIZE as place_order sets them); 0 when it cannot be resumed, after
+ * removing the record; -1 on a failure that keeps the record for the next
+ * run (the network, a signal, an account the CA forgot). */
+static int resume_order(struct acme *a, struct log *log, const struct order_journal *j,
+                        struct acme_reply *r, char **order_url, char **finalize,
+                        struct error *e)
+{
+	static const char *const live[] = {"pending", "ready", "processing", "valid", NULL};
+	const char *st = NULL, *fin = NULL;
+	bool ok = false;
+
+	if (acme_post(a, "fetching the recorded order", j->resume, NULL, r, e) < 0) {
+		/* Only the CA saying it has no such order for us (404,
+		 * unauthorized, malformed) makes it not worth resuming. */
+		if ((e->kind != ERR_ACME && e->kind != ERR_HTTP) || e->http_status < 400 ||
+		    e->http_status >= 500 || e->http_status == 429 ||
+		    err_is_problem(e, ACME_PROB_ACCOUNT_DOES_NOT_EXIST))
+			return -1;
+		log_msg(log, LVL_INFO, "Not resuming order %s: %s", j->resume, e->msg);
+		err_clear(e);
+		goto discard;
+	}
+	st = json_str(r->json, "status");
+	fin = json_str(r->json, "finalize");
+	for (size_t k = 0; st && live[k]; k++)
+		ok = ok || strcmp(st, live[k]) == 0;
+	if (!ok || !fin) {
+		log_msg(log, LVL_INFO, "Not resuming order %s: it is %s", j->resume,
+		        st ? st : "without a status");
+		goto discard;
+	}
+	if (!(*order_url = strdup(j->resume)) || !(*finalize = strdup(fin))) {
+		free(*order_url);
+		*order_url = NULL;
+		return err_nomem(e);
+	}
+	log_msg(log, LVL_INFO, "Resuming order %s (%s)", j->resume, st);
+	return 1;
+discard:
+	acme_reply_free(r);
+	store_order_remove(j->store, j->lineage);
+	return 0;
+}
+
+/* Record the order just placed at ORDER_URL for J's lineage, with the
+ * certificate key, before anything else is sent for it. */
+static int record_order(const struct acme *a, const struct order_journal *j,
+                        const struct routed_name *names, size_t n, const char *order_url,
+                        struct error *e)
+{
+	struct order_record rec = {0};
+	const char **list = calloc(n ? n : 1, sizeof(*list));
+	int ret = -1;
+
+	if (!list) {
+		err_nomem(e);
+		goto out;
+	}
+	if (!a->dir_url || !a->kid) {
+		err_set(e, EXIT_OP, "cannot record order %s: no account is open", order_url);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		list[i] = names[i].name;
+	if (store_order_make(a->dir_url, a->kid, order_url, list, n, time(NULL), &rec, e) < 0 ||
+	    store_order_save(j->store, j->lineage, &rec, j->key_pem, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	store_order_free(&rec);
+	free(list);
+	return ret;
+}
+
 int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
-                const struct routed_name *names, size_t n,
+                const struct routed_name *names, size_t n, const struct order_journal *j,
                 const unsigned char *csr_der, size_t csr_len, struct order_result *out,
                 struct error *e)
 {
@@ -555,27 +654,45 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	struct authz *zs = NULL;
 	struct order_result res = {0};
 	char *order_url = NULL, *finalize = NULL;
+	const char *st;
 	size_t nz = 0;
 	sigset_t sigs, old;
-	bool blocked = false;
-	int ret = -1;
+	bool blocked = false, dead = false;
+	int resumed = 0, ret = -1;
 
-	if (place_order(a, log, names, n, &r, &order_url, &finalize, e) < 0)
+	if (j && j->resume &&
+	    (resumed = resume_order(a, log, j, &r, &order_url, &finalize, e)) < 0)
 		goto out;
+	if (!resumed) {
+		if (place_order(a, log, names, n, &r, &order_url, &finalize, e) < 0)
+			goto out;
+		if (j && record_order(a, j, names, n, order_url, e) < 0)
+			goto out;
+		testpoint("order-placed");
+	}
 	/* From here on challenges may be out: signals wait until every
 	 * presented one is cleaned up. The waits take them (base/sleep.h) and
 	 * end the order early. */
 	sleep_fatal_signals(&sigs);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	blocked = true;
-	if (prepare_all(a, r.json, names, n, &zs, &nz, e) < 0 ||
-	    validate_all(a, log, dns, zs, nz, e) < 0 ||
-	    finish_order(a, order_url, finalize, csr_der, csr_len, &res, e) < 0)
+	/* A resumed order past "pending" has every authorization valid. */
+	st = json_str(r.json, "status");
+	if (!resumed || (st && strcmp(st, "pending") == 0)) {
+		if (prepare_all(a, r.json, names, n, &zs, &nz, &dead, e) < 0 ||
+		    validate_all(a, log, dns, zs, nz, &dead, e) < 0)
+			goto out;
+	}
+	if (finish_order(a, order_url, finalize, csr_der, csr_len, &res, &dead, e) < 0)
 		goto out;
 	*out = res;
 	memset(&res, 0, sizeof(res));
 	ret = 0;
 out:
+	/* The CA declared the order invalid: the next run places a new one.
+	 * On any other failure the record stays for the next run to resume. */
+	if (ret < 0 && dead && j)
+		store_order_remove(j->store, j->lineage);
 	for (size_t i = 0; zs && i < nz; i++)
 		authz_free(&zs[i]);
 	free(zs);

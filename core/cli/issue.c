@@ -1,9 +1,12 @@
 /* Issuance shared by certonly and renew: the account, the order, the
  * choice among the CA's chains and the checks before anything is kept. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 
 #include "acme/account.h"
@@ -13,6 +16,7 @@
 #include "cli/engine.h"
 #include "cli/issue.h"
 #include "host/route.h"
+#include "store/orders.h"
 
 /* Choose the chain whose top certificate was issued by PREFERRED (certbot's
  * --preferred-chain); the CA's default otherwise. */
@@ -110,21 +114,126 @@ void issued_free(struct issued *is)
 	memset(is, 0, sizeof(*is));
 }
 
+/* Whether KEY is of the type S asks for, so that a recorded key is only
+ * reused while the configuration still wants that kind of key. */
+static bool key_fits(EVP_PKEY *key, const struct settings *s)
+{
+	char want[96], *have = crypto_key_describe(key);
+	bool fits;
+
+	if (s->key_type && strcmp(s->key_type, "rsa") == 0)
+		snprintf(want, sizeof(want), "rsa %d", s->rsa_key_size ? s->rsa_key_size : 2048);
+	else
+		snprintf(want, sizeof(want), "ecdsa %s",
+		         s->elliptic_curve ? s->elliptic_curve : "secp256r1");
+	fits = have && strcmp(have, want) == 0;
+	free(have);
+	return fits;
+}
+
+/* NAME's recorded order (store/orders.h) when this run may resume it: for
+ * A's server and account, exactly S's names, recent, with a key of the
+ * configured type, which *KEY gets. A record that does not fit is
+ * discarded, and costs one new order. Returns 1 with *REC filled, else 0. */
+static int recorded_order(struct engine *eng, const struct settings *s, const struct acme *a,
+                          const char *name, struct order_record *rec, EVP_PKEY **key)
+{
+	char why[1100], p[PATH_MAX];
+	struct error ke = {0};
+	EVP_PKEY *k = NULL;
+	int ret = 0;
+
+	if (store_order_load(&eng->store, name, rec, why, sizeof(why)) == 0) {
+		if (why[0])
+			log_msg(&eng->log, LVL_WARN, "discarding the order record %s", why);
+		return 0;
+	}
+	if (!store_order_matches(rec, a->dir_url, a->kid, (const char *const *)s->domains,
+	                         s->n_domains, time(NULL))) {
+		log_msg(&eng->log, LVL_INFO,
+		        "Not resuming order %s: it is for another server, account or set of names, "
+		        "or older than %ld days", rec->order, STORE_ORDER_MAX_AGE / 86400);
+		goto out;
+	}
+	if (store_order_key_path(&eng->store, name, p, sizeof(p)) < 0 ||
+	    !(k = crypto_key_load(p, &ke))) {
+		log_msg(&eng->log, LVL_WARN, "discarding the order record of %s: %s", name, ke.msg);
+		goto out;
+	}
+	if (!key_fits(k, s)) {
+		log_msg(&eng->log, LVL_INFO, "Not resuming order %s: its key is not of the configured type",
+		        rec->order);
+		goto out;
+	}
+	*key = k;
+	k = NULL;
+	ret = 1;
+out:
+	if (!ret) {
+		store_order_free(rec);
+		store_order_remove(&eng->store, name);
+	}
+	EVP_PKEY_free(k);
+	return ret;
+}
+
+int issue_cert_key(struct engine *eng, const struct settings *s, const struct acme *a,
+                   const char *name, EVP_PKEY **key, struct error *e)
+{
+	struct order_record rec = {0};
+	EVP_PKEY *k = NULL;
+
+	if (recorded_order(eng, s, a, name, &rec, &k)) {
+		log_msg(&eng->log, LVL_DEBUG, "Using the key recorded with order %s", rec.order);
+		store_order_free(&rec);
+		*key = k;
+		return 0;
+	}
+	k = crypto_keygen(s->key_type, s->elliptic_curve, s->rsa_key_size, e);
+	if (!k)
+		return -1;
+	*key = k;
+	return 0;
+}
+
+void issue_order_done(struct engine *eng, const char *name)
+{
+	store_order_remove(&eng->store, name);
+}
+
 /* Order a certificate for the names of S with the CSR, check it and split
- * it into cert, chain and fullchain. */
+ * it into cert, chain and fullchain. With a lineage NAME, the order is
+ * recorded under it, and a recorded order made with CERT_KEY is resumed. */
 static int run_order(struct engine *eng, const struct settings *s, struct acme *a,
-                     const struct routed *rt, const unsigned char *csr, size_t csr_len,
-                     EVP_PKEY *cert_key, struct issued *out, struct error *e)
+                     const struct routed *rt, const char *name, const unsigned char *csr,
+                     size_t csr_len, EVP_PKEY *cert_key, struct issued *out, struct error *e)
 {
 	struct order_result res = {0};
 	struct issued is = {0};
+	struct order_record rec = {0};
+	struct order_journal jr = {.store = &eng->store, .lineage = name};
+	EVP_PKEY *rec_key = NULL;
+	char *key_pem = NULL;
 	int ret = -1;
 
 	struct dns_propagation_cfg cfg;
 	struct order_dns dns = {.client = rt->dns, .cfg = &cfg};
 
 	engine_propagation(s, &cfg);
-	if (order_issue(a, &eng->log, &dns, rt->names, rt->n_names, csr, csr_len, &res, e) < 0)
+	if (name) {
+		if (!(key_pem = crypto_key_pem(cert_key, e)))
+			goto out;
+		jr.key_pem = key_pem;
+		/* Resume only an order whose CSR this run's key can make. */
+		if (recorded_order(eng, s, a, name, &rec, &rec_key)) {
+			if (crypto_pubkey_equal(rec_key, cert_key))
+				jr.resume = rec.order;
+			else
+				store_order_remove(&eng->store, name);
+		}
+	}
+	if (order_issue(a, &eng->log, &dns, rt->names, rt->n_names, name ? &jr : NULL, csr, csr_len,
+	                &res, e) < 0)
 		goto out;
 	is.chain = pick_chain(eng, &res, s->preferred_chain, e);
 	if (!is.chain)
@@ -147,18 +256,32 @@ static int run_order(struct engine *eng, const struct settings *s, struct acme *
 	memset(&is, 0, sizeof(is));
 	ret = 0;
 out:
+	if (key_pem) {
+		OPENSSL_cleanse(key_pem, strlen(key_pem));
+		free(key_pem);
+	}
+	EVP_PKEY_free(rec_key);
+	store_order_free(&rec);
 	issued_free(&is);
 	order_result_free(&res);
 	return ret;
+}
+
+int issue_lineage_order(struct engine *eng, const struct settings *s, struct acme *a,
+                        EVP_PKEY **acct_key, const struct routed *rt, const char *name,
+                        const unsigned char *csr, size_t csr_len, EVP_PKEY *cert_key,
+                        struct issued *out, struct error *e)
+{
+	if (run_order(eng, s, a, rt, name, csr, csr_len, cert_key, out, e) == 0)
+		return 0;
+	if (!account_forgotten(e) || reopen_account(eng, s, a, acct_key, e) < 0)
+		return -1;
+	return run_order(eng, s, a, rt, name, csr, csr_len, cert_key, out, e);
 }
 
 int issue_order(struct engine *eng, const struct settings *s, struct acme *a, EVP_PKEY **acct_key,
                 const struct routed *rt, const unsigned char *csr, size_t csr_len,
                 EVP_PKEY *cert_key, struct issued *out, struct error *e)
 {
-	if (run_order(eng, s, a, rt, csr, csr_len, cert_key, out, e) == 0)
-		return 0;
-	if (!account_forgotten(e) || reopen_account(eng, s, a, acct_key, e) < 0)
-		return -1;
-	return run_order(eng, s, a, rt, csr, csr_len, cert_key, out, e);
+	return issue_lineage_order(eng, s, a, acct_key, rt, NULL, csr, csr_len, cert_key, out, e);
 }

@@ -41,4 +41,22 @@ int issue_order(struct engine *eng, const struct settings *s, struct acme *a, EV
                 const struct routed *rt, const unsigned char *csr, size_t csr_len,
                 EVP_PKEY *cert_key, struct issued *out, struct error *e);
 
+/* Orders of a lineage are crash-safe: each is recorded in the work dir
+ * (store/orders.h) from the moment it is placed until the certificate is
+ * stored, and a run that finds the record resumes the order.
+ *
+ * issue_cert_key: the certificate key for lineage NAME, *KEY (owned by the
+ * caller): the one recorded with an order that this run, with account A
+ * open, can resume, else a new key of S's type.
+ * issue_lineage_order: issue_order for lineage NAME, resuming its recorded
+ * order when CERT_KEY is that order's key, else recording the new one.
+ * issue_order_done: forget NAME's order once its certificate is stored. */
+int issue_cert_key(struct engine *eng, const struct settings *s, const struct acme *a,
+                   const char *name, EVP_PKEY **key, struct error *e);
+int issue_lineage_order(struct engine *eng, const struct settings *s, struct acme *a,
+                        EVP_PKEY **acct_key, const struct routed *rt, const char *name,
+                        const unsigned char *csr, size_t csr_len, EVP_PKEY *cert_key,
+                        struct issued *out, struct error *e);
+void issue_order_done(struct engine *eng, const char *name);
+
 #endif

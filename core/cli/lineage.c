@@ -99,13 +99,13 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 		goto out;
 	if (issue_open_account(eng, s, &a, &acct_key, e) < 0)
 		goto out;
-	key = crypto_keygen(s->key_type, s->elliptic_curve, s->rsa_key_size, e);
-	if (!key || crypto_csr_make(key, (const char *const *)s->domains, s->n_domains, &csr,
-	                            &csr_len, e) < 0)
+	if (issue_cert_key(eng, s, &a, name, &key, e) < 0 ||
+	    crypto_csr_make(key, (const char *const *)s->domains, s->n_domains, &csr, &csr_len,
+	                    e) < 0)
 		goto out;
 	fprintf(eng->out, "%s a certificate for %s\n", renewal ? "Renewing" : "Requesting",
 	        s->domains[0]);
-	if (issue_order(eng, s, &a, &acct_key, &rt, csr, csr_len, key, &is, e) < 0)
+	if (issue_lineage_order(eng, s, &a, &acct_key, &rt, name, csr, csr_len, key, &is, e) < 0)
 		goto out;
 	key_pem = crypto_key_pem(key, e);
 	if (!key_pem)
@@ -118,6 +118,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	if (store_lineage_save(&eng->store, name, &files, &version, e) < 0 ||
 	    renewal_save(&eng->store, name, s, issue_server_url(s), e) < 0)
 		goto out;
+	issue_order_done(eng, name);
 	store_live_dir(&eng->store, name, live, sizeof(live));
 	fprintf(eng->out, "Successfully received certificate.\n");
 	store_live_path(&eng->store, name, "fullchain", p, sizeof(p));

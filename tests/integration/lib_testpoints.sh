@@ -96,3 +96,15 @@ tp_pair_matches() {
   kk=$(ah_pubkey "$AH_CONFIG/live/$1/privkey.pem" key)
   [ -n "$kc" ] && [ "$kc" = "$kk" ]
 }
+
+# tp_orders_added: how many orders Pebble has created so far, counted by
+# the "Added order" lines of its log (AH_PEBBLE_LOG).
+tp_orders_added() {
+  grep -c 'Added order' "$AH_PEBBLE_LOG" 2>/dev/null || true
+}
+
+# tp_order_record NAME / tp_order_key NAME: the record acmehook keeps in
+# the work dir while lineage NAME's order runs, and the certificate key
+# recorded with it.
+tp_order_record() { printf '%s\n' "$AH_WORK/orders/$1.json"; }
+tp_order_key() { printf '%s\n' "$AH_WORK/orders/$1.key.pem"; }
