@@ -408,10 +408,14 @@ void store_kept_restore(struct store_kept *k)
 {
 	if (!k || !k->active)
 		return;
-	if (k->existed)
+	/* rename() between two links of one file does nothing, which is
+	 * right when PATH was never replaced; the kept link then goes. */
+	if (k->existed) {
 		rename(k->aside, k->path);
-	else
+		unlink(k->aside);
+	} else {
 		unlink(k->path);
+	}
 	store_fsync_dir_of(k->path);
 	k->active = false;
 }
