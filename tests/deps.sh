@@ -11,7 +11,7 @@ PACKAGES=(
   pebble nginx-light
   bind9 bind9-dnsutils knot knot-dnsutils
   pdns-server pdns-backend-sqlite3
-  sqlite3 openssl curl ca-certificates iproute2 python3 procps
+  sqlite3 openssl curl ca-certificates iproute2 python3 procps strace
   clang
 )
 

@@ -8,10 +8,10 @@
 #include <cjson/cJSON.h>
 #include <openssl/x509.h>
 
-
 #include "base/crypto.h"
 #include "cli/engine.h"
 #include "conf/renewal.h"
+#include "store/status.h"
 
 static cJSON *lineage_json(struct engine *eng, const char *name, struct error *e)
 {
@@ -62,25 +62,135 @@ out:
 	return o;
 }
 
+/* What the status record says about the version live/ serves. */
+static void add_deploy_state(struct engine *eng, const char *name, cJSON *o)
+{
+	struct lineage_status st = {0};
+	struct error e = {0};
+	bool pending;
+
+	if (status_read(&eng->store, name, &st, &e) < 0) {
+		log_msg(&eng->log, LVL_WARN, "%s", e.msg);
+		return;
+	}
+	/* A record about a version that never went live is stale. */
+	pending = st.deploy_pending && st.version == store_live_version(&eng->store, name);
+	cJSON_AddBoolToObject(o, "deploy_pending", pending);
+	if (pending && st.deploy_error[0])
+		cJSON_AddStringToObject(o, "deploy_error", st.deploy_error);
+}
+
+/* A lineage whose record exists but whose first certificate does not:
+ * its names come from the record. */
+static cJSON *unissued_json(struct engine *eng, const char *name)
+{
+	struct settings st;
+	struct error e = {0};
+	cJSON *o = cJSON_CreateObject(), *names;
+
+	settings_init(&st);
+	if (o && renewal_load(&eng->store, name, &st, &e) == 0) {
+		names = cJSON_AddArrayToObject(o, "domains");
+		for (size_t i = 0; i < st.n_domains; i++)
+			cJSON_AddItemToArray(names, cJSON_CreateString(st.domains[i]));
+	} else if (o) {
+		log_msg(&eng->log, LVL_WARN, "%s: %s", name, e.msg);
+	}
+	settings_free(&st);
+	return o;
+}
+
+/* One entry: NAME with its STATE ("ok", "no certificate yet", "no
+ * renewal record"). NULL when it cannot be described (already logged). */
+static cJSON *entry(struct engine *eng, const char *name, bool recorded)
+{
+	struct error one = {0};
+	bool live = store_live_exists(&eng->store, name);
+	cJSON *o = NULL;
+
+	if (live) {
+		o = lineage_json(eng, name, &one);
+		if (!o) {
+			log_msg(&eng->log, LVL_WARN, "%s: %s", name, one.msg);
+			return NULL;
+		}
+		add_deploy_state(eng, name, o);
+	} else if (recorded) {
+		o = unissued_json(eng, name);
+		if (o)
+			cJSON_AddStringToObject(o, "name", name);
+	} else {
+		o = cJSON_CreateObject();
+		if (o)
+			cJSON_AddStringToObject(o, "name", name);
+	}
+	if (o)
+		cJSON_AddStringToObject(o, "state", !recorded ? "no renewal record"
+		                                    : live    ? "ok"
+		                                              : "no certificate yet");
+	return o;
+}
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void print_entry(struct engine *eng, const cJSON *o)
+{
+	const cJSON *d, *pending = cJSON_GetObjectItem(o, "deploy_pending");
+	const char *state = str_of(o, "state"), *name = str_of(o, "name");
+
+	fprintf(eng->out, "  Certificate Name: %s\n", name);
+	if (str_of(o, "serial"))
+		fprintf(eng->out, "    Serial Number: %s\n    Key Type: %s\n", str_of(o, "serial"),
+		        str_of(o, "key_type"));
+	if (cJSON_GetObjectItem(o, "domains")) {
+		fprintf(eng->out, "    Domains:");
+		cJSON_ArrayForEach(d, cJSON_GetObjectItem(o, "domains"))
+			fprintf(eng->out, " %s", d->valuestring);
+		fprintf(eng->out, "\n");
+	}
+	if (str_of(o, "expiry"))
+		fprintf(eng->out, "    Expiry Date: %s (VALID: %d days)\n"
+		                  "    Certificate Path: %s\n    Private Key Path: %s\n",
+		        str_of(o, "expiry"), (int)cJSON_GetObjectItem(o, "days_left")->valuedouble,
+		        str_of(o, "fullchain_path"), str_of(o, "privkey_path"));
+	if (strcmp(state, "no certificate yet") == 0)
+		fprintf(eng->out, "    Status: no certificate yet (an issuance did not finish; "
+		                  "`acmehook renew` completes it)\n");
+	else if (strcmp(state, "no renewal record") == 0)
+		fprintf(eng->out, "    Status: no renewal record, so it is not renewed (certonly "
+		                  "--cert-name %s -d NAME... takes it over)\n",
+		        name);
+	if (cJSON_IsTrue(pending))
+		fprintf(eng->out, "    Deploy: pending (%s); the next run retries it\n",
+		        str_of(o, "deploy_error") ? str_of(o, "deploy_error") : "not finished");
+}
+
 int cmd_certificates(struct engine *eng, struct error *e)
 {
-	char **names = store_lineages(&eng->store, e);
+	char **names = store_lineages(&eng->store, e), **unrecorded = NULL;
 	cJSON *arr = cJSON_CreateArray();
 	int ret = -1;
 
 	if (!names || !arr)
 		goto out;
-	for (size_t i = 0; names[i]; i++) {
-		struct error one = {0};
-		cJSON *o;
-		if (eng->base.cert_name && strcmp(eng->base.cert_name, names[i]) != 0)
-			continue;
-		o = lineage_json(eng, names[i], &one);
-		if (!o) {
-			log_msg(&eng->log, LVL_WARN, "%s: %s", names[i], one.msg);
-			continue;
+	unrecorded = store_unrecorded(&eng->store, e);
+	if (!unrecorded)
+		goto out;
+	for (int pass = 0; pass < 2; pass++) {
+		char **list = pass == 0 ? names : unrecorded;
+		for (size_t i = 0; list[i]; i++) {
+			cJSON *o;
+			if (eng->base.cert_name && strcmp(eng->base.cert_name, list[i]) != 0)
+				continue;
+			o = entry(eng, list[i], pass == 0);
+			if (o)
+				cJSON_AddItemToArray(arr, o);
 		}
-		cJSON_AddItemToArray(arr, o);
 	}
 	if (eng->base.json) {
 		char *text = cJSON_Print(arr);
@@ -95,26 +205,13 @@ int cmd_certificates(struct engine *eng, struct error *e)
 	} else {
 		const cJSON *o;
 		fprintf(eng->out, "Found the following certificates:\n");
-		cJSON_ArrayForEach(o, arr) {
-			const cJSON *d;
-			fprintf(eng->out, "  Certificate Name: %s\n    Serial Number: %s\n    Key Type: %s\n"
-			                  "    Domains:",
-			        cJSON_GetObjectItem(o, "name")->valuestring,
-			        cJSON_GetObjectItem(o, "serial")->valuestring,
-			        cJSON_GetObjectItem(o, "key_type")->valuestring);
-			cJSON_ArrayForEach(d, cJSON_GetObjectItem(o, "domains"))
-				fprintf(eng->out, " %s", d->valuestring);
-			fprintf(eng->out, "\n    Expiry Date: %s (VALID: %d days)\n"
-			                  "    Certificate Path: %s\n    Private Key Path: %s\n",
-			        cJSON_GetObjectItem(o, "expiry")->valuestring,
-			        (int)cJSON_GetObjectItem(o, "days_left")->valuedouble,
-			        cJSON_GetObjectItem(o, "fullchain_path")->valuestring,
-			        cJSON_GetObjectItem(o, "privkey_path")->valuestring);
-		}
+		cJSON_ArrayForEach(o, arr)
+			print_entry(eng, o);
 	}
 	ret = 0;
 out:
 	cJSON_Delete(arr);
+	store_names_free(unrecorded);
 	store_names_free(names);
 	return ret;
 }

@@ -1,5 +1,6 @@
 /* renew: every lineage that is due (or the one --cert-name names). One
  * failing lineage does not stop the others. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 
 int cmd_renew(struct engine *eng, struct error *e)
 {
-	char **names = NULL;
+	char **names = NULL, **unrecorded = NULL;
 	size_t tried = 0, failed = 0;
 	int ret = -1;
 
@@ -30,6 +31,21 @@ int cmd_renew(struct engine *eng, struct error *e)
 		}
 		tried += attempted;
 	}
+	/* A live/ directory without a record (made by an older version, or by
+	 * hand) is never renewed; say so, and leave it alone. */
+	unrecorded = store_unrecorded(&eng->store, e);
+	if (!unrecorded)
+		goto out;
+	for (size_t i = 0; unrecorded[i]; i++) {
+		char live[PATH_MAX];
+		if (eng->base.cert_name && strcmp(eng->base.cert_name, unrecorded[i]) != 0)
+			continue;
+		store_live_dir(&eng->store, unrecorded[i], live, sizeof(live));
+		log_msg(&eng->log, LVL_WARN,
+		        "%s has no renewal record, so it is not renewed; `acmehook certonly "
+		        "--cert-name %s -d NAME...` takes it over",
+		        live, unrecorded[i]);
+	}
 	if (eng->base.cert_name && !store_lineage_exists(&eng->store, eng->base.cert_name)) {
 		err_set(e, EXIT_USAGE, "no certificate named \"%s\" in %s/renewal", eng->base.cert_name,
 		        eng->store.config_dir);
@@ -43,6 +59,7 @@ int cmd_renew(struct engine *eng, struct error *e)
 	}
 	ret = 0;
 out:
+	store_names_free(unrecorded);
 	store_names_free(names);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include "conf/renewal.h"
 #include "host/route.h"
 #include "store/lock.h"
+#include "store/status.h"
 
 static void print_expiry(struct engine *eng, X509 *cert)
 {
@@ -48,17 +49,19 @@ static char *live_chain(struct engine *eng, const char *name)
 	return text;
 }
 
-/* Run every deploy step on the version just stored. */
+/* Run every deploy step on the version live/ serves: the deploy plugins
+ * in order, then --deploy-hook. */
 static int run_deploys(struct engine *eng, const struct settings *s, const struct routed *rt,
                        const char *name, bool renewal, bool issuer_changed, struct error *e)
 {
-	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX];
+	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX], live[PATH_MAX];
 	struct cert_desc c = {0};
 
 	store_live_path(&eng->store, name, "cert", cert, sizeof(cert));
 	store_live_path(&eng->store, name, "chain", chain, sizeof(chain));
 	store_live_path(&eng->store, name, "fullchain", full, sizeof(full));
 	store_live_path(&eng->store, name, "privkey", key, sizeof(key));
+	store_live_dir(&eng->store, name, live, sizeof(live));
 	c.lineage = name;
 	c.names = (const char *const *)s->domains;
 	c.n_names = s->n_domains;
@@ -78,24 +81,100 @@ static int run_deploys(struct engine *eng, const struct settings *s, const struc
 		log_msg(&eng->log, LVL_INFO, "Deployed %s with %s", name,
 		        host_instance_name(rt->deploys[i]));
 	}
+	if (s->deploy_hook &&
+	    hook_run_deploy(s->deploy_hook, live, (const char *const *)s->domains, s->n_domains,
+	                    e) < 0)
+		return -1;
 	return 0;
 }
 
-/* Issue (or renew) lineage NAME with the effective settings S. */
+/* Record in NAME's status whether the deploy steps of VERSION are done:
+ * FAILURE is their error, or NULL when they succeeded. The version is
+ * live by now, so a record that cannot be written is only reported: the
+ * next run then deploys once more, which is harmless. */
+static void record_deploy(struct engine *eng, const char *name, int version, bool issuer_changed,
+                          const struct error *failure)
+{
+	struct lineage_status st = {.version = version, .issuer_changed = issuer_changed};
+	struct error e = {0};
+
+	st.deploy_pending = failure != NULL;
+	if (failure)
+		snprintf(st.deploy_error, sizeof(st.deploy_error), "%s", failure->msg);
+	if (status_write(&eng->store, name, &st, &e) < 0)
+		log_msg(&eng->log, LVL_WARN, "cannot record the deploy state of %s: %s", name, e.msg);
+}
+
+/* A run before deployed the version live/ serves only in part (a deploy
+ * step or the hook failed, or the run was killed): run the deploy steps
+ * again, without a new order. Fails while they keep failing. */
+static int retry_pending_deploy(struct engine *eng, const struct settings *s, const char *name,
+                                struct error *e)
+{
+	struct lineage_status st = {0};
+	struct routed rt = {0};
+	struct error ignore = {0};
+	int live = store_live_version(&eng->store, name), ret = -1;
+
+	if (status_read(&eng->store, name, &st, &ignore) < 0) {
+		/* A damaged record must not stop renewals; deploys then run with
+		 * the next version. */
+		log_msg(&eng->log, LVL_WARN, "%s", ignore.msg);
+		return 0;
+	}
+	/* A record about another version comes from a run that stopped
+	 * before live/ switched to it: that version never served. */
+	if (!st.deploy_pending || live == 0 || st.version != live)
+		return 0;
+	log_msg(&eng->log, LVL_INFO, "Deploying %s (version %d) again: %s", name, live,
+	        st.deploy_error[0] ? st.deploy_error : "an earlier run did not finish its deploy");
+	if (issue_route(eng, s, &rt, e) < 0 ||
+	    run_deploys(eng, s, &rt, name, true, st.issuer_changed, e) < 0) {
+		record_deploy(eng, name, live, st.issuer_changed, e);
+		err_prefix(e, "the deploy of %s (version %d) is still pending", name, live);
+		goto out;
+	}
+	record_deploy(eng, name, live, st.issuer_changed, NULL);
+	fprintf(eng->out, "Deployed %s (version %d), pending since an earlier run.\n", name, live);
+	ret = 0;
+out:
+	routed_free(&rt);
+	return ret;
+}
+
+/* Issue (or renew) lineage NAME with the effective settings S. Everything
+ * of the new version is written before live/ switches to it: the archive
+ * files, the renewal file, the status record saying its deploy is
+ * pending; a failure before the switch puts every one of them back, so a
+ * run that reports failure has changed nothing the user sees. */
 static int issue_lineage(struct engine *eng, const struct settings *s, const char *name,
                          bool renewal, struct error *e)
 {
 	struct routed rt = {0};
 	struct acme a = {0};
 	struct issued is = {0};
+	struct store_kept record = {0}, status = {0};
+	struct lineage_status st = {0};
 	EVP_PKEY *acct_key = NULL, *key = NULL;
 	unsigned char *csr = NULL;
 	size_t csr_len = 0;
-	char *key_pem = NULL, *old_chain = NULL, live[PATH_MAX], p[PATH_MAX];
+	char *key_pem = NULL, *old_chain = NULL, p[PATH_MAX];
 	struct lineage_files files;
 	int version = 0, ret = -1;
+	bool switched = false, deploys = s->deploy_hook != NULL;
 
 	if (issue_route(eng, s, &rt, e) < 0)
+		goto out;
+	deploys = deploys || rt.n_deploys > 0;
+	if (store_renewal_path(&eng->store, name, p, sizeof(p)) < 0) {
+		err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
+		goto out;
+	}
+	if (store_keep(p, &record, e) < 0)
+		goto out;
+	/* A new lineage's record comes first, as certbot's does: a run killed
+	 * from here on leaves a lineage that `renew` finds and completes. */
+	if (!renewal && renewal_save(&eng->store, name, s, issue_server_url(s), e) < 0)
 		goto out;
 	if (issue_open_account(eng, s, &a, &acct_key, e) < 0)
 		goto out;
@@ -115,11 +194,25 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	                               .cert = is.cert_pem,
 	                               .chain = is.chain_pem,
 	                               .fullchain = is.fullchain_pem};
-	if (store_lineage_save(&eng->store, name, &files, &version, e) < 0 ||
-	    renewal_save(&eng->store, name, s, issue_server_url(s), e) < 0)
+	if (store_version_write(&eng->store, name, &files, &version, e) < 0)
 		goto out;
+	if (renewal && renewal_save(&eng->store, name, s, issue_server_url(s), e) < 0)
+		goto out;
+	/* The deploy is pending from before the switch, so that a run killed
+	 * between the switch and the deploy steps leaves them to the next. */
+	st.version = version;
+	st.deploy_pending = deploys;
+	st.issuer_changed = old_chain && strcmp(old_chain, is.chain_pem) != 0;
+	if (status_path(&eng->store, name, p, sizeof(p)) < 0 || store_keep(p, &status, e) < 0 ||
+	    status_write(&eng->store, name, &st, e) < 0)
+		goto out;
+	if (store_version_switch(&eng->store, name, version, e) < 0)
+		goto out;
+	switched = true;
+	store_kept_drop(&record);
+	store_kept_drop(&status);
+	/* The certificate is stored: the order is done with. */
 	issue_order_done(eng, name);
-	store_live_dir(&eng->store, name, live, sizeof(live));
 	fprintf(eng->out, "Successfully received certificate.\n");
 	store_live_path(&eng->store, name, "fullchain", p, sizeof(p));
 	fprintf(eng->out, "Certificate is saved at: %s\n", p);
@@ -127,15 +220,21 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	fprintf(eng->out, "Key is saved at:         %s\n", p);
 	print_expiry(eng, sk_X509_value(is.chain, 0));
 	log_msg(&eng->log, LVL_DEBUG, "%s is now version %d", name, version);
-	if (run_deploys(eng, s, &rt, name, renewal,
-	                old_chain && strcmp(old_chain, is.chain_pem) != 0, e) < 0)
-		goto out;
-	if (s->deploy_hook &&
-	    hook_run_deploy(s->deploy_hook, live, (const char *const *)s->domains, s->n_domains,
-	                    e) < 0)
-		goto out;
+	if (deploys) {
+		if (run_deploys(eng, s, &rt, name, renewal, st.issuer_changed, e) < 0) {
+			record_deploy(eng, name, version, st.issuer_changed, e);
+			goto out;
+		}
+		record_deploy(eng, name, version, st.issuer_changed, NULL);
+	}
 	ret = 0;
 out:
+	if (!switched) {
+		/* Nothing the user sees has changed: put the records back. */
+		store_version_drop(&eng->store, name, version);
+		store_kept_restore(&status);
+		store_kept_restore(&record);
+	}
 	free(old_chain);
 	if (key_pem) {
 		OPENSSL_cleanse(key_pem, strlen(key_pem));
@@ -212,7 +311,13 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	if (engine_lineage_settings(eng, name, cli_domains, &s, e) < 0)
 		goto out;
 	store_lineage_tidy(&eng->store, name);
-	exists = store_lineage_exists(&eng->store, name) && store_lineage_latest(&eng->store, name);
+	if (retry_pending_deploy(eng, &s, name, e) < 0)
+		goto out;
+	/* A record without a live certificate is a first issuance that did
+	 * not finish (killed, or the CA failed): issue it now. */
+	exists = store_lineage_exists(&eng->store, name) && store_live_exists(&eng->store, name);
+	if (!exists && store_lineage_exists(&eng->store, name))
+		log_msg(&eng->log, LVL_INFO, "%s has no certificate yet; requesting it", name);
 	if (exists && !lineage_due(eng, name, &s, why, sizeof(why)) && !s.force_renewal) {
 		fprintf(eng->out, "Certificate %s is not yet due for renewal (%s); no action taken.\n",
 		        name, why);

@@ -76,6 +76,11 @@ int store_renewal_dir(const struct store *s, char *dst, size_t cap)
 	return area_path(s, "renewal", NULL, dst, cap);
 }
 
+int store_status_dir(const struct store *s, char *dst, size_t cap)
+{
+	return area_path(s, "status", NULL, dst, cap);
+}
+
 int store_accounts_dir(const struct store *s, char *dst, size_t cap)
 {
 	return area_path(s, "accounts", NULL, dst, cap);
@@ -204,14 +209,31 @@ static int remove_link_dirs(const struct store *s, const char *name, const char 
 	return found;
 }
 
-int store_lineage_save(const struct store *s, const char *name, const struct lineage_files *f,
-                       int *version, struct error *e)
+/* archive/NAME/KINDV.pem and live/.NAME-vV, the files of version V. */
+static void version_paths(const struct store *s, const char *name, int v, size_t kind,
+                          char *file, size_t cap)
+{
+	char archive[PATH_MAX];
+
+	store_archive_dir(s, name, archive, sizeof(archive));
+	snprintf(file, cap, "%s/%s%d.pem", archive, kinds[kind], v);
+}
+
+static void version_link_dir(const struct store *s, const char *name, int v, char *vname,
+                             size_t vcap, char *vdir, size_t dcap)
+{
+	snprintf(vname, vcap, ".%s-v%d", name, v);
+	store_live_dir(s, vname, vdir, dcap);
+}
+
+int store_version_write(const struct store *s, const char *name, const struct lineage_files *f,
+                        int *version, struct error *e)
 {
 	const char *data[] = {f->privkey, f->cert, f->chain, f->fullchain};
 	char archive[PATH_MAX], live[PATH_MAX], path[PATH_MAX], target[PATH_MAX], vdir[PATH_MAX];
-	char vname[PATH_MAX], aside[PATH_MAX];
-	struct stat st;
-	int v;
+	char vname[PATH_MAX];
+	size_t written = 0;
+	int v = 0, ret = -1;
 
 	if (!store_name_valid(name))
 		return err_set(e, EXIT_USAGE, "invalid certificate name \"%s\"", name);
@@ -226,38 +248,56 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 	if (store_mkdirs(path, 0700, e) < 0)
 		return -1;
 	v = store_lineage_latest(s, name) + 1;
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/%s%d.pem", archive, kinds[i], v);
-		if (store_write_atomic(path, data[i], strlen(data[i]), i == 0 ? 0600 : 0644, e) < 0) {
-			/* Leave no partial version behind: remove what was written. */
-			for (size_t k = 0; k < i; k++) {
-				snprintf(path, sizeof(path), "%s/%s%d.pem", archive, kinds[k], v);
-				unlink(path);
-			}
-			return -1;
-		}
+	for (; written < 4; written++) {
+		version_paths(s, name, v, written, path, sizeof(path));
+		if (store_write_atomic(path, data[written], strlen(data[written]),
+		                       written == 0 ? 0600 : 0644, e) < 0)
+			goto out;
 	}
 	/* The four live/ links of version V go into a directory of their own,
 	 * live/.NAME-vV, and live/NAME is a symlink to it: switching that one
 	 * link with rename() moves all four files at once, so a reader (or a
 	 * crash) never sees the new key with the old certificate. Paths such
 	 * as live/NAME/fullchain.pem work as in certbot's layout. */
-	snprintf(vname, sizeof(vname), ".%s-v%d", name, v);
-	store_live_dir(s, vname, vdir, sizeof(vdir));
+	version_link_dir(s, name, v, vname, sizeof(vname), vdir, sizeof(vdir));
 	remove_link_dir(vdir); /* left by a crash before the switch */
-	if (mkdir(vdir, 0700) < 0)
-		return err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", vdir, strerror(errno));
+	if (mkdir(vdir, 0700) < 0) {
+		err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", vdir, strerror(errno));
+		goto out;
+	}
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(target, sizeof(target), "../../archive/%s/%s%d.pem", name, kinds[i], v);
 		snprintf(path, sizeof(path), "%s/%s.pem", vdir, kinds[i]);
 		if (symlink(target, path) < 0) {
 			err_set_errno(e, EXIT_OP, errno, "cannot create link %s: %s", path, strerror(errno));
-			remove_link_dir(vdir);
-			return -1;
+			goto out;
 		}
 	}
 	snprintf(path, sizeof(path), "%s/.", vdir);
 	store_fsync_dir_of(path);
+	*version = v;
+	ret = 0;
+out:
+	/* Leave no partial version behind: remove what was written. */
+	if (ret < 0 && v > 0) {
+		for (size_t k = 0; k < written; k++) {
+			version_paths(s, name, v, k, path, sizeof(path));
+			unlink(path);
+		}
+		if (written == 4)
+			remove_link_dir(vdir);
+	}
+	return ret;
+}
+
+int store_version_switch(const struct store *s, const char *name, int version, struct error *e)
+{
+	char live[PATH_MAX], path[PATH_MAX], vdir[PATH_MAX], vname[PATH_MAX], aside[PATH_MAX];
+	struct stat st;
+
+	if (!store_name_valid(name) || store_live_dir(s, name, live, sizeof(live)) < 0)
+		return err_set(e, EXIT_USAGE, "invalid certificate name \"%s\"", name);
+	version_link_dir(s, name, version, vname, sizeof(vname), vdir, sizeof(vdir));
 	/* Crash tests stop here: the new version is complete in archive/, and
 	 * live/ must still serve the previous one. */
 	testpoint("before-live-switch");
@@ -268,22 +308,125 @@ int store_lineage_save(const struct store *s, const char *name, const struct lin
 		snprintf(path, sizeof(path), ".%s-old", name);
 		store_live_dir(s, path, aside, sizeof(aside));
 		remove_link_dir(aside);
-		if (rename(live, aside) < 0) {
-			err_set_errno(e, EXIT_OP, errno, "cannot move %s aside: %s", live, strerror(errno));
-			remove_link_dir(vdir);
-			return -1;
-		}
+		if (rename(live, aside) < 0)
+			return err_set_errno(e, EXIT_OP, errno, "cannot move %s aside: %s", live,
+			                     strerror(errno));
 	}
-	if (switch_link(vname, live, e) < 0) {
-		remove_link_dir(vdir);
+	if (switch_link(vname, live, e) < 0)
 		return -1;
-	}
 	store_fsync_dir_of(live);
 	testpoint("after-live-switch");
 	/* The previous versions' link directories are no longer reachable. */
 	remove_link_dirs(s, name, vname, true);
+	return 0;
+}
+
+void store_version_drop(const struct store *s, const char *name, int version)
+{
+	char path[PATH_MAX], vdir[PATH_MAX], vname[PATH_MAX];
+
+	/* Never the version live/ serves: that one is the user's. */
+	if (!store_name_valid(name) || version <= 0 || store_live_version(s, name) == version)
+		return;
+	version_link_dir(s, name, version, vname, sizeof(vname), vdir, sizeof(vdir));
+	remove_link_dir(vdir);
+	for (size_t i = 0; i < 4; i++) {
+		version_paths(s, name, version, i, path, sizeof(path));
+		unlink(path);
+	}
+}
+
+int store_lineage_save(const struct store *s, const char *name, const struct lineage_files *f,
+                       int *version, struct error *e)
+{
+	int v = 0;
+
+	if (store_version_write(s, name, f, &v, e) < 0)
+		return -1;
+	if (store_version_switch(s, name, v, e) < 0) {
+		store_version_drop(s, name, v);
+		return -1;
+	}
 	*version = v;
 	return 0;
+}
+
+int store_live_version(const struct store *s, const char *name)
+{
+	char p[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	int v = 0;
+	char tail[8];
+
+	/* live/NAME/cert.pem links to ../../archive/NAME/certV.pem, whether
+	 * live/NAME is a link directory's link or an older real directory. */
+	if (!store_name_valid(name) || store_live_path(s, name, "cert", p, sizeof(p)) < 0 ||
+	    !store_exists(p))
+		return 0;
+	n = readlink(p, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (sscanf(base, "cert%d%7s", &v, tail) != 2 || strcmp(tail, ".pem") != 0 || v <= 0)
+		return 0;
+	return v;
+}
+
+bool store_live_exists(const struct store *s, const char *name)
+{
+	char p[PATH_MAX];
+
+	return store_name_valid(name) && store_live_path(s, name, "cert", p, sizeof(p)) == 0 &&
+	       store_exists(p);
+}
+
+int store_keep(const char *path, struct store_kept *k, struct error *e)
+{
+	struct store_kept t = {0};
+	int n1 = snprintf(t.path, sizeof(t.path), "%s", path);
+	int n2 = snprintf(t.aside, sizeof(t.aside), "%s" STORE_KEPT_SUFFIX, path);
+
+	if (n1 < 0 || n2 < 0 || (size_t)n2 >= sizeof(t.aside))
+		return err_set(e, EXIT_USAGE, "path too long: %s", path);
+	/* A hard link costs no data blocks, so keeping and putting back work
+	 * on a full disk, and the text put back is the very same file. */
+	unlink(t.aside);
+	if (link(path, t.aside) == 0)
+		t.existed = true;
+	else if (errno != ENOENT)
+		return err_set_errno(e, EXIT_OP, errno, "cannot keep a copy of %s: %s", path,
+		                     strerror(errno));
+	t.active = true;
+	*k = t;
+	return 0;
+}
+
+void store_kept_restore(struct store_kept *k)
+{
+	if (!k || !k->active)
+		return;
+	/* rename() between two links of one file does nothing, which is
+	 * right when PATH was never replaced; the kept link then goes. */
+	if (k->existed) {
+		rename(k->aside, k->path);
+		unlink(k->aside);
+	} else {
+		unlink(k->path);
+	}
+	store_fsync_dir_of(k->path);
+	k->active = false;
+}
+
+void store_kept_drop(struct store_kept *k)
+{
+	if (!k || !k->active)
+		return;
+	if (k->existed)
+		unlink(k->aside);
+	k->active = false;
 }
 
 /* Archive files of a lineage: KINDdigits.pem. */
@@ -306,6 +449,16 @@ static bool is_same_name(const char *base, const void *ud)
 	return strcmp(base, (const char *)ud) == 0;
 }
 
+/* Remove DIR/BASE's kept copy; 1 when there was one. */
+static int remove_kept(const char *dir, const char *base)
+{
+	char p[PATH_MAX];
+
+	if (snprintf(p, sizeof(p), "%s/%s" STORE_KEPT_SUFFIX, dir, base) >= (int)sizeof(p))
+		return 0;
+	return unlink(p) == 0 ? 1 : 0;
+}
+
 void store_lineage_tidy(const struct store *s, const char *name)
 {
 	char dir[PATH_MAX], live[PATH_MAX], target[PATH_MAX], conf[PATH_MAX];
@@ -322,6 +475,14 @@ void store_lineage_tidy(const struct store *s, const char *name)
 	store_renewal_dir(s, dir, sizeof(dir));
 	r = store_remove_temps(dir, is_same_name, conf);
 	removed += r > 0 ? r : 0;
+	/* A copy kept by store_keep outlives its run only when the run was
+	 * killed; the record then holds the newer settings, which stay. */
+	removed += remove_kept(dir, conf);
+	store_status_dir(s, dir, sizeof(dir));
+	snprintf(conf, sizeof(conf), "%s.json", name);
+	r = store_remove_temps(dir, is_same_name, conf);
+	removed += r > 0 ? r : 0;
+	removed += remove_kept(dir, conf);
 	/* live/NAME names the link directory in use; every other one of
 	 * NAME's is from a run that stopped before or after its switch.
 	 * ".NAME-old" stays: after a crash in the middle of the move to the
@@ -367,6 +528,50 @@ char **store_lineages(const struct store *s, struct error *e)
 			goto fail;
 		names = nn;
 		names[n] = strndup(de->d_name, len - 5);
+		if (!names[n])
+			goto fail;
+		names[++n] = NULL;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	return names;
+fail:
+	if (d)
+		closedir(d);
+	store_names_free(names);
+	err_set(e, EXIT_OP, "out of memory listing %s", dir);
+	return NULL;
+}
+
+char **store_unrecorded(const struct store *s, struct error *e)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+	DIR *d = NULL;
+	struct dirent *de;
+	struct stat st;
+	char **names = NULL;
+	size_t n = 0;
+
+	store_live_dir(s, NULL, dir, sizeof(dir));
+	names = calloc(1, sizeof(*names));
+	if (!names)
+		goto fail;
+	d = opendir(dir);
+	if (!d)
+		return names; /* no live/ yet */
+	while ((de = readdir(d)) != NULL) {
+		char **nn;
+		/* Link directories (.NAME-vN) and certbot's README are not
+		 * lineages; a lineage is a directory, or a link to one. */
+		if (!store_name_valid(de->d_name) || store_lineage_exists(s, de->d_name) ||
+		    snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p) ||
+		    stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		nn = realloc(names, (n + 2) * sizeof(*names));
+		if (!nn)
+			goto fail;
+		names = nn;
+		names[n] = strdup(de->d_name);
 		if (!names[n])
 			goto fail;
 		names[++n] = NULL;

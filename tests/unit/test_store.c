@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "store/lock.h"
+#include "store/status.h"
 #include "store/store.h"
 #include "testutil.h"
 
@@ -238,6 +239,135 @@ static void test_tidy(struct store *s, const char *dir)
 	CHECK(access(p, R_OK) == 0);
 }
 
+/* Whether NAMES (NULL-terminated) holds NAME. */
+static bool listed(char **names, const char *name)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool file_is(const char *path, const char *text)
+{
+	char *data = NULL;
+	struct error e = {0};
+	bool same = store_read(path, 4096, &data, NULL, &e) == 0 && strcmp(data, text) == 0;
+
+	free(data);
+	return same;
+}
+
+/* A version in steps: written without live/ moving, dropped without a
+ * trace, switched with one rename; records kept and put back; status
+ * records; live/ directories without a record. */
+static void test_version_steps(struct store *s, const char *dir)
+{
+	struct lineage_files f = {"KEY\n", "CERT\n", "CHAIN\n", "FULL\n"};
+	struct store_kept k = {0};
+	struct lineage_status st = {0};
+	struct error e = {0};
+	char p[PATH_MAX], conf[PATH_MAX], **names = NULL;
+	const char *L = "steps.example";
+	int v = 0;
+
+	CHECK(store_version_write(s, L, &f, &v, &e) == 0 && v == 1);
+	pathf(p, sizeof(p), "%s/archive/%s/fullchain1.pem", dir, L);
+	CHECK(exists(p));
+	pathf(p, sizeof(p), "%s/live/.%s-v1/cert.pem", dir, L);
+	CHECK(exists(p));
+	CHECK(!store_live_exists(s, L) && store_live_version(s, L) == 0);
+	store_version_drop(s, L, 1);
+	pathf(p, sizeof(p), "%s/archive/%s", dir, L);
+	CHECK(count_entries(p) == 0);
+	pathf(p, sizeof(p), "%s/live/.%s-v1", dir, L);
+	CHECK(!exists(p));
+	CHECK(store_version_write(s, L, &f, &v, &e) == 0 && v == 1);
+	CHECK(store_version_switch(s, L, v, &e) == 0);
+	CHECK(store_live_exists(s, L) && store_live_version(s, L) == 1);
+	CHECK(store_version_write(s, L, &f, &v, &e) == 0 && v == 2);
+	store_version_drop(s, L, 2);
+	store_version_drop(s, L, 1); /* live: stays */
+	CHECK(store_live_version(s, L) == 1 && store_lineage_latest(s, L) == 1);
+	pathf(p, sizeof(p), "%s/archive/%s", dir, L);
+	CHECK(count_entries(p) == 4);
+
+	/* live/L has no record yet: listed as such, its link directory not. */
+	names = store_unrecorded(s, &e);
+	CHECK(listed(names, L) && !listed(names, ".steps.example-v1"));
+	store_names_free(names);
+
+	/* A kept record comes back byte for byte, also when it was never
+	 * replaced (rename() between two links of one file does nothing). */
+	CHECK(store_renewal_path(s, L, conf, sizeof(conf)) == 0);
+	CHECK(write_file(conf, "A\n", 0644) == 0);
+	CHECK(store_keep(conf, &k, &e) == 0 && k.existed);
+	CHECK(store_write_atomic(conf, "B\n", 2, 0644, &e) == 0);
+	store_kept_restore(&k);
+	CHECK(file_is(conf, "A\n"));
+	pathf(p, sizeof(p), "%s.kept", conf);
+	CHECK(!exists(p));
+	CHECK(store_keep(conf, &k, &e) == 0);
+	store_kept_restore(&k);
+	CHECK(file_is(conf, "A\n") && !exists(p));
+	CHECK(store_keep(conf, &k, &e) == 0);
+	CHECK(store_write_atomic(conf, "C\n", 2, 0644, &e) == 0);
+	store_kept_drop(&k);
+	store_kept_restore(&k); /* no longer active: nothing happens */
+	CHECK(file_is(conf, "C\n") && !exists(p));
+	pathf(p, sizeof(p), "%s/renewal/new.example.conf", dir);
+	CHECK(store_keep(p, &k, &e) == 0 && !k.existed);
+	CHECK(write_file(p, "N\n", 0644) == 0);
+	store_kept_restore(&k);
+	CHECK(!exists(p));
+	names = store_unrecorded(s, &e);
+	CHECK(names && !listed(names, L));
+	store_names_free(names);
+
+	/* Status records: none, then one, other keys kept. */
+	CHECK(status_read(s, L, &st, &e) == 0 && st.version == 0 && !st.deploy_pending);
+	st = (struct lineage_status){.version = 1, .deploy_pending = true};
+	snprintf(st.deploy_error, sizeof(st.deploy_error), "hook \"x\" failed");
+	CHECK(status_write(s, L, &st, &e) == 0);
+	memset(&st, 0, sizeof(st));
+	CHECK(status_read(s, L, &st, &e) == 0 && st.version == 1 && st.deploy_pending &&
+	      strcmp(st.deploy_error, "hook \"x\" failed") == 0 && st.updated > 0);
+	CHECK(status_path(s, L, p, sizeof(p)) == 0);
+	CHECK(write_file(p, "{\"version\": 1, \"deploy_pending\": true, \"deploy_error\": \"x\", "
+	                    "\"next_attempt\": 42}", 0644) == 0);
+	st = (struct lineage_status){.version = 2};
+	CHECK(status_write(s, L, &st, &e) == 0);
+	{
+		char *text = NULL;
+		CHECK(store_read(p, 4096, &text, NULL, &e) == 0);
+		CHECK(text && strstr(text, "\"next_attempt\":\t42") != NULL);
+		CHECK(text && strstr(text, "deploy_error") == NULL);
+		free(text);
+	}
+	CHECK(status_read(s, L, &st, &e) == 0 && st.version == 2 && !st.deploy_pending);
+	CHECK(write_file(p, "[1]", 0644) == 0);
+	CHECK(status_read(s, L, &st, &e) < 0 && e.exit_code == EXIT_OP);
+	err_clear(&e);
+	CHECK(status_read(s, "../x", &st, &e) < 0);
+	err_clear(&e);
+
+	/* What a killed run kept aside goes with the next tidy. */
+	pathf(p, sizeof(p), "%s.kept", conf);
+	CHECK(write_file(p, "old\n", 0644) == 0);
+	pathf(p, sizeof(p), "%s/status/%s.json.kept", dir, L);
+	CHECK(write_file(p, "{}", 0644) == 0);
+	pathf(p, sizeof(p), "%s/status/%s.json.tmp-AbC123", dir, L);
+	CHECK(write_file(p, "{}", 0644) == 0);
+	store_lineage_tidy(s, L);
+	pathf(p, sizeof(p), "%s.kept", conf);
+	CHECK(!exists(p));
+	pathf(p, sizeof(p), "%s/status/%s.json.kept", dir, L);
+	CHECK(!exists(p));
+	pathf(p, sizeof(p), "%s/status/%s.json.tmp-AbC123", dir, L);
+	CHECK(!exists(p));
+	CHECK(file_is(conf, "C\n"));
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/ah-store-XXXXXX", p[PATH_MAX], link[PATH_MAX];
@@ -341,6 +471,7 @@ int main(void)
 
 	test_locks(&s, dir);
 	test_tidy(&s, dir);
+	test_version_steps(&s, dir);
 
 	store_free(&s);
 	{

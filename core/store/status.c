@@ -1,0 +1,132 @@
+/* Lineage status records (see status.h). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "store/status.h"
+#include "store/store.h"
+
+/* Records are a few hundred bytes; anything much larger is not ours. */
+#define STATUS_MAX (64 * 1024)
+
+int status_path(const struct store *s, const char *name, char *dst, size_t cap)
+{
+	char dir[PATH_MAX];
+	int n;
+
+	if (!store_name_valid(name) || store_status_dir(s, dir, sizeof(dir)) < 0)
+		return -1;
+	n = snprintf(dst, cap, "%s/%s.json", dir, name);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* The record at PATH parsed, or a new empty object when there is none. */
+static cJSON *load(const char *path, struct error *e)
+{
+	char *text = NULL;
+	cJSON *doc = NULL;
+
+	if (!store_exists(path))
+		doc = cJSON_CreateObject();
+	else if (store_read(path, STATUS_MAX, &text, NULL, e) == 0) {
+		doc = cJSON_Parse(text);
+		if (!cJSON_IsObject(doc)) {
+			cJSON_Delete(doc);
+			doc = NULL;
+			err_set(e, EXIT_OP, "%s is not a status record (a JSON object); remove it", path);
+		}
+	}
+	if (!doc && !err_isset(e))
+		err_nomem(e);
+	free(text);
+	return doc;
+}
+
+int status_read(const struct store *s, const char *name, struct lineage_status *out,
+                struct error *e)
+{
+	char path[PATH_MAX];
+	struct lineage_status st = {0};
+	const cJSON *v;
+	cJSON *doc = NULL;
+	int ret = -1;
+
+	if (status_path(s, name, path, sizeof(path)) < 0)
+		return err_set(e, EXIT_USAGE, "invalid certificate name \"%s\"", name);
+	doc = load(path, e);
+	if (!doc)
+		goto out;
+	v = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	if (v && (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9)) {
+		err_set(e, EXIT_OP, "%s: \"version\" is not a version number; remove the file", path);
+		goto out;
+	}
+	st.version = v ? v->valueint : 0;
+	st.deploy_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "deploy_pending"));
+	st.issuer_changed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "issuer_changed"));
+	v = cJSON_GetObjectItemCaseSensitive(doc, "deploy_error");
+	if (cJSON_IsString(v))
+		snprintf(st.deploy_error, sizeof(st.deploy_error), "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(doc, "updated");
+	if (cJSON_IsNumber(v))
+		st.updated = (time_t)v->valuedouble;
+	*out = st;
+	ret = 0;
+out:
+	cJSON_Delete(doc);
+	return ret;
+}
+
+/* Set KEY of DOC to ITEM (owned by DOC afterwards, also on failure). */
+static int set(cJSON *doc, const char *key, cJSON *item)
+{
+	if (!item)
+		return -1;
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, key);
+	return cJSON_AddItemToObject(doc, key, item) ? 0 : (cJSON_Delete(item), -1);
+}
+
+int status_write(const struct store *s, const char *name, const struct lineage_status *st,
+                 struct error *e)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	cJSON *doc = NULL;
+	char *text = NULL;
+	int ret = -1;
+
+	if (status_path(s, name, path, sizeof(path)) < 0)
+		return err_set(e, EXIT_USAGE, "invalid certificate name \"%s\"", name);
+	store_status_dir(s, dir, sizeof(dir));
+	if (store_mkdirs(dir, 0755, e) < 0)
+		goto out;
+	doc = load(path, e);
+	if (!doc)
+		goto out;
+	if (set(doc, "version", cJSON_CreateNumber(st->version)) < 0 ||
+	    set(doc, "deploy_pending", cJSON_CreateBool(st->deploy_pending)) < 0 ||
+	    set(doc, "issuer_changed", cJSON_CreateBool(st->issuer_changed)) < 0 ||
+	    set(doc, "updated", cJSON_CreateNumber((double)time(NULL))) < 0) {
+		err_nomem(e);
+		goto out;
+	}
+	/* An error belongs to a pending deploy only. */
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "deploy_error");
+	if (st->deploy_pending && st->deploy_error[0] &&
+	    set(doc, "deploy_error", cJSON_CreateString(st->deploy_error)) < 0) {
+		err_nomem(e);
+		goto out;
+	}
+	text = cJSON_Print(doc);
+	if (!text) {
+		err_nomem(e);
+		goto out;
+	}
+	ret = store_write_atomic(path, text, strlen(text), 0644, e);
+out:
+	free(text);
+	cJSON_Delete(doc);
+	return ret;
+}

@@ -1,0 +1,40 @@
+/* A lineage's status record: CONFIG/status/NAME.json, what the store
+ * knows about a lineage beyond its files, such as a deploy that has not
+ * succeeded yet. A JSON object, written atomically:
+ *   {"version": 3, "deploy_pending": true, "deploy_error": "...",
+ *    "issuer_changed": false, "updated": 1767225600}
+ * "version" is the archive version the record is about; a record about
+ * another version than live/ serves is stale. Keys this code does not
+ * know are kept when the record is rewritten, so the format grows by
+ * adding keys. */
+#ifndef ACMEHOOK_STORE_STATUS_H
+#define ACMEHOOK_STORE_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "base/err.h"
+
+struct store;
+
+struct lineage_status {
+	int version;           /* 0: no record */
+	bool deploy_pending;   /* the deploy steps of VERSION have not all succeeded */
+	bool issuer_changed;   /* what the deploy steps are told when retried */
+	char deploy_error[512];/* the last deploy failure, "" when none */
+	time_t updated;        /* when the record was written */
+};
+
+/* Read NAME's record into *OUT; a missing record gives version 0 and
+ * returns 0. A record that is not the JSON above is an error. */
+int status_read(const struct store *s, const char *name, struct lineage_status *out,
+                struct error *e);
+/* Write NAME's record from ST (its UPDATED is set to now); other keys of
+ * the record on disk are kept. */
+int status_write(const struct store *s, const char *name, const struct lineage_status *st,
+                 struct error *e);
+/* CONFIG/status/NAME.json into DST (CAP bytes); -1 when too small. */
+int status_path(const struct store *s, const char *name, char *dst, size_t cap);
+
+#endif
