@@ -1,12 +1,16 @@
 #include <ctype.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "base/http.h"
 #include "base/log.h"
+#include "base/sleep.h"
 
 int http_client_init(struct http_client *c, const char *ca_bundle, struct log *log,
                      struct error *e)
@@ -71,6 +75,49 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* libcurl 7.88 opens its sockets without SOCK_CLOEXEC; a deploy hook or
+ * plugin that runs a program would otherwise inherit the connection to
+ * the CA. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	(void)ud;
+	(void)purpose;
+	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+/* While challenges are out the fatal signals are blocked (base/sleep.h),
+ * so a stalled transfer would sleep through them until its timeout.
+ * libcurl calls this at least once a second: a pending fatal signal is
+ * taken, as sleep_ms would take it, and ends the transfer. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	static const int fatal[] = {SIGINT, SIGTERM, SIGHUP};
+	int *taken = ud;
+	sigset_t pending;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		if (sigismember(&pending, fatal[i]) == 1) {
+			struct timespec now = {0};
+			sigset_t one;
+
+			sigemptyset(&one);
+			sigaddset(&one, fatal[i]);
+			if (sigtimedwait(&one, NULL, &now) > 0) {
+				*taken = fatal[i];
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Plain http is only acceptable to loopback test services, and only when the
  * caller asked for it. */
 static bool url_is_loopback_http(const char *url)
@@ -105,15 +152,21 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	struct http_response r = {0};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
-	int ret = -1;
+	long sent = 0;
+	int sig = 0, ret = -1;
 
 	if (!opts)
 		opts = &defaults;
+	if (opts->unsent)
+		*opts->unsent = false;
 	r.body.limit = HTTP_MAX_BODY;
 	r.headers.limit = HTTP_MAX_HEADERS;
+	/* A server or a URL it handed out that is not https is the server's
+	 * fault as much as the user's: an operation failure, not a usage one. */
 	if (strncasecmp(url, "https://", 8) != 0 &&
 	    !(opts->allow_plain_loopback && url_is_loopback_http(url))) {
-		err_set(e, EXIT_USAGE, "refusing %s: only https:// URLs are allowed", url);
+		err_set(e, EXIT_OP, "refusing %s: only https:// URLs are allowed; use the https:// "
+		        "address of the server", url);
 		goto out;
 	}
 	for (size_t i = 0; headers && headers[i]; i++) {
@@ -142,6 +195,10 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sig);
 	if (c->ca_bundle)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
 	if (hl)
@@ -165,7 +222,16 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		        url, (unsigned)HTTP_MAX_BODY);
 		goto out;
 	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && sig) {
+		err_set_kind(e, EXIT_OP, ERR_INTERRUPTED, "interrupted by signal %d; cleaning up", sig);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
+		/* Nothing of the request left this host (no connection, a
+		 * reset during the handshake): repeating it cannot act twice. */
+		if (opts->unsent && curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK &&
+		    sent == 0)
+			*opts->unsent = true;
 		err_set_kind(e, EXIT_OP, rc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_NETWORK,
 		             "cannot reach %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		goto out;
