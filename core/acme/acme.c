@@ -183,7 +183,7 @@ static int post_signed(struct acme *a, EVP_PKEY *key, const char *kid, const cha
 		struct http_response hr = {0};
 		struct error fail = {0};
 		bool unsent = false;
-		struct http_opts opts = {.unsent = &unsent};
+		struct http_opts opts = {.once = !repeatable, .unsent = &unsent};
 		const char *ptype;
 		int rc;
 

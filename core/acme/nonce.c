@@ -39,8 +39,9 @@ char *nonce_take(struct nonce_pool *p, struct http_client *http, struct log *log
 	}
 	retry_init(&rt, log, "fetching a nonce", deadline);
 	/* A malformed nonce is dropped (nonce_keep); asking again costs one
-	 * round trip, while giving up would fail the whole run. */
-	for (int i = 0; i < RETRY_MAX_ATTEMPTS && p->n == 0; i++) {
+	 * round trip, while giving up would fail the whole run. The cap is
+	 * badNonce's: both are the CA's nonces going wrong. */
+	for (int i = 0; i < RETRY_BAD_NONCE_MAX && p->n == 0; i++) {
 		http_response_free(&r);
 		if (retry_request(&rt, http, "HEAD", new_nonce_url, NULL, &r, e) < 0)
 			goto out;
@@ -51,7 +52,7 @@ char *nonce_take(struct nonce_pool *p, struct http_client *http, struct log *log
 	}
 	if (p->n == 0) {
 		err_set(e, EXIT_OP, "%s returned no usable Replay-Nonce (HTTP %ld, %d tries)",
-		        new_nonce_url, r.status, RETRY_MAX_ATTEMPTS);
+		        new_nonce_url, r.status, RETRY_BAD_NONCE_MAX);
 		goto out;
 	}
 	n = p->nonces[--p->n];

@@ -19,7 +19,8 @@ void retry_init(struct retry *r, struct log *log, const char *what, time_t deadl
 	memset(r, 0, sizeof(*r));
 	r->log = log;
 	r->what = what;
-	r->deadline = deadline;
+	r->run_deadline = deadline != 0;
+	r->deadline = deadline ? deadline : time(NULL) + RETRY_UNBOUNDED_MAX_S;
 	r->attempt = 1;
 }
 
@@ -114,6 +115,7 @@ int retry_again(struct retry *r, const struct error *fail, const char *retry_aft
 	bool asked = retry_after_parse(retry_after, now, &at) == 0;
 	bool limited = fail->http_status == 429 || fail->problem == ACME_PROB_RATE_LIMITED;
 	char why[1100], when[64], wait[32];
+	int cap = asked ? RETRY_PACED_MAX : RETRY_MAX_ATTEMPTS;
 	long ms;
 
 	if (fail->kind == ERR_ACME && fail->problem == ACME_PROB_BAD_NONCE) {
@@ -139,18 +141,18 @@ int retry_again(struct retry *r, const struct error *fail, const char *retry_aft
 	} else {
 		return give_up(e, fail, NULL);
 	}
-	if (asked && (r->deadline ? at > r->deadline : at - now > RETRY_UNBOUNDED_MAX_S)) {
+	if (asked && at > r->deadline) {
 		/* The CA knows when it will take us again: keep its time, so
 		 * the next run can be scheduled for it, and stop now instead
 		 * of sleeping past what this run may spend. */
 		format_time(at, when, sizeof(when));
 		give_up(e, fail, "; the CA asks to be tried again at %s, %s", when,
-		        r->deadline ? "after this run's time limit (--timeout)"
-		                    : "later than this run waits");
+		        r->run_deadline ? "after this run's time limit (--timeout)"
+		                        : "later than this client waits for one request");
 		err_set_retry_at(e, at);
 		return -1;
 	}
-	if (r->attempt >= RETRY_MAX_ATTEMPTS)
+	if (r->attempt >= cap)
 		return give_up(e, fail, " (gave up after %d attempts)", r->attempt);
 	if (asked) {
 		ms = (long)(at - now) * 1000;
@@ -162,9 +164,10 @@ int retry_again(struct retry *r, const struct error *fail, const char *retry_aft
 			ms = RETRY_CAP_MS;
 		ms = jitter(ms);
 	}
-	if (r->deadline && now + (ms + 999) / 1000 > r->deadline)
-		return give_up(e, fail, " (no time left for another attempt before this run's "
-		               "time limit, --timeout)");
+	if (now + (ms + 999) / 1000 > r->deadline)
+		return give_up(e, fail, " (no time left for another attempt before %s)",
+		               r->run_deadline ? "this run's time limit, --timeout"
+		                               : "this client gives up on one request");
 	if (ms % 1000 == 0)
 		snprintf(wait, sizeof(wait), "%ld s", ms / 1000);
 	else
@@ -172,7 +175,7 @@ int retry_again(struct retry *r, const struct error *fail, const char *retry_aft
 	r->attempt++;
 	if (r->log)
 		log_msg(r->log, LVL_INFO, "%s retrying in %s (attempt %d of %d)", why, wait,
-		        r->attempt, RETRY_MAX_ATTEMPTS);
+		        r->attempt, cap);
 	return sleep_ms(ms, e);
 }
 

@@ -24,22 +24,25 @@
 
 struct log;
 
-#define RETRY_MAX_ATTEMPTS 6        /* per request, badNonce rejections apart */
+#define RETRY_MAX_ATTEMPTS 6        /* per request when backing off on our own */
+#define RETRY_PACED_MAX 20          /* per request when the server sets the pace */
 #define RETRY_BAD_NONCE_MAX 30      /* a CA may reject any nonce: 2^-30 at 50 % */
 #define RETRY_FIRST_MS 1000         /* the first backoff; it doubles each time */
 #define RETRY_CAP_MS 30000          /* the longest backoff */
-#define RETRY_UNBOUNDED_MAX_S 600   /* without a deadline, the longest Retry-After honoured */
+#define RETRY_UNBOUNDED_MAX_S 600   /* without a deadline, how long one request may retry */
 
 struct retry {
 	struct log *log;   /* borrowed; may be NULL */
 	const char *what;  /* borrowed: what the request does, for the wait lines */
-	time_t deadline;   /* absolute; 0: none */
+	time_t deadline;   /* absolute: no wait ends later */
+	bool run_deadline; /* the deadline is the run's, not RETRY_UNBOUNDED_MAX_S */
 	int attempt;       /* the attempt in flight, from 1 */
 	int bad_nonces;    /* badNonce rejections so far */
 };
 
 /* Start following one request. WHAT ("answering a challenge") and LOG
- * must outlive R. DEADLINE is an absolute time no wait may pass; 0: none. */
+ * must outlive R. DEADLINE is an absolute time no wait may pass; 0: none,
+ * and then the request retries for RETRY_UNBOUNDED_MAX_S at most. */
 void retry_init(struct retry *r, struct log *log, const char *what, time_t deadline);
 
 /* Parse a Retry-After VALUE, delta-seconds or an HTTP-date, into the
@@ -51,7 +54,10 @@ int retry_after_parse(const char *value, time_t now, time_t *at);
  * the server's answer, with http_status and the ACME problem set).
  * RETRY_AFTER is the answer's Retry-After value or NULL. REPEATABLE says
  * the request may be sent again after a transport failure that left it
- * unknown whether the server acted.
+ * unknown whether the server acted. Waits of our own (exponential backoff)
+ * end after RETRY_MAX_ATTEMPTS attempts; waits the server asked for
+ * (Retry-After) go on while they fit the deadline, up to RETRY_PACED_MAX
+ * attempts, since a CA that says when to come back is pacing its clients.
  *
  * Returns 0 after waiting when the request should be sent again, with one
  * line at normal verbosity saying why and for how long. Returns -1 when it

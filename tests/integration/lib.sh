@@ -655,9 +655,10 @@ ah_realpath() { realpath -m -- "$1"; }
 # AH_PEBBLE_DIR_URL. AH_PROXY_LOG is its log, AH_PROXY_COUNTS its counters.
 ah_start_faultproxy() {
   [ -n "${AH_PEBBLE_PORT:-}" ] || ah_die "ah_start_faultproxy: start Pebble first"
-  local d="$AH_T/faultproxy"
-  mkdir -p "$d"
+  local d
   ah_port AH_PROXY_PORT
+  d="$AH_T/faultproxy-$AH_PROXY_PORT"
+  mkdir -p "$d"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$d/tls-key.pem" -out "$d/tls-cert.pem" -subj /CN=faultproxy \
     -addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 3 \
@@ -665,10 +666,10 @@ ah_start_faultproxy() {
   AH_PEBBLE_DIR_URL="https://127.0.0.1:$AH_PEBBLE_PORT/dir"
   AH_PEBBLE_CA_BUNDLE="$AH_T/pebble/tls-cert.pem"
   cat "$AH_PEBBLE_CA_BUNDLE" "$d/tls-cert.pem" >"$d/bundle.pem"
-  AH_PROXY_LOG="$AH_LOGS/faultproxy.log"
+  AH_PROXY_LOG="$AH_LOGS/faultproxy-$AH_PROXY_PORT.log"
   AH_PROXY_COUNTS="$d/counts.json"
   rm -f "$d/port"
-  ah_spawn faultproxy "$AH_LOGS/faultproxy-stderr.log" \
+  ah_spawn faultproxy "$AH_LOGS/faultproxy-$AH_PROXY_PORT-stderr.log" \
     python3 "$AH_LIB_DIR/faultproxy.py" --port "$AH_PROXY_PORT" --port-file "$d/port" \
     --upstream "https://127.0.0.1:$AH_PEBBLE_PORT" --upstream-ca "$AH_PEBBLE_CA_BUNDLE" \
     --cert "$d/tls-cert.pem" --key "$d/tls-key.pem" --log "$AH_PROXY_LOG" \
