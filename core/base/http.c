@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,31 @@ static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_soc
 	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
+/* Descriptors below this are checked for close-on-exec after the first
+ * transfer; libcurl opens its few at the lowest free numbers. */
+#define FD_SCAN_MAX 256
+
+static void fds_open(unsigned char *open)
+{
+	for (int fd = 3; fd < FD_SCAN_MAX; fd++)
+		open[fd] = fcntl(fd, F_GETFD) >= 0;
+}
+
+/* libcurl 7.88 also makes a socketpair, without SOCK_CLOEXEC, to wake its
+ * transfer loop; it lives as long as the handle. Whatever the first
+ * transfer left open that was not open before is libcurl's: make it
+ * close-on-exec too. */
+static void fds_cloexec_new(const unsigned char *before)
+{
+	for (int fd = 3; fd < FD_SCAN_MAX; fd++) {
+		int fl;
+
+		if (before[fd] || (fl = fcntl(fd, F_GETFD)) < 0 || (fl & FD_CLOEXEC))
+			continue;
+		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
 /* While challenges are out the fatal signals are blocked (base/sleep.h),
  * so a stalled transfer would sleep through them until its timeout.
  * libcurl calls this at least once a second: a pending fatal signal is
@@ -154,6 +180,8 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	CURLcode rc;
 	long sent = 0;
 	int sig = 0, ret = -1;
+	unsigned char before[FD_SCAN_MAX];
+	bool first = !c->performed;
 
 	if (!opts)
 		opts = &defaults;
@@ -221,7 +249,13 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	}
 	if (c->log)
 		log_msg(c->log, LVL_DEBUG, "%s %s", method, url);
+	if (first)
+		fds_open(before);
 	rc = curl_easy_perform(h);
+	if (first) {
+		fds_cloexec_new(before);
+		c->performed = true;
+	}
 	if (rc == CURLE_WRITE_ERROR) {
 		err_set(e, EXIT_OP, "%s %s: response larger than %u bytes, refused", method,
 		        url, (unsigned)HTTP_MAX_BODY);

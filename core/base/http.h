@@ -23,6 +23,7 @@ struct http_client {
 	char *ca_bundle;           /* owned; NULL: the system store */
 	long timeout_seconds;      /* total per request, unless a call says otherwise */
 	struct log *log;           /* borrowed; may be NULL */
+	bool performed;            /* a transfer ran: libcurl's own descriptors exist */
 };
 
 /* Per-call choices, so a call never changes the shared client. */

@@ -10,10 +10,15 @@ ah_require_bin
 ah_start_all --eab PEBBLE_WFE_NONCEREJECT=50
 ah_start_faultproxy --seed 64 --methods ALL --rate-bad-nonce 50
 
+# The deploy hook lists the descriptors it inherited: the connections to
+# the CA, still open for reuse, must not be among them (close-on-exec).
+printf '#!/bin/sh\nls -l /proc/$$/fd/ >>"%s"\n' "$AH_T/hook-fds.txt" >"$AH_T/fds.sh"
+chmod 755 "$AH_T/fds.sh"
+
 t0=$(date +%s)
 for i in $(seq 1 5); do
   name="n$i.badnonce.example.test"
-  ah_issue "$name"
+  AH_ISSUE_EXTRA="--deploy-hook $AH_T/fds.sh" ah_issue "$name"
   ah_expect_ok "issuance $i ($name) despite malformed nonces"
   ah_verify_cert "$name"
 done
@@ -24,5 +29,7 @@ check "the proxy sent malformed nonces ($(ah_proxy_count faults bad-nonce))" \
 # Pebble logs the nonce of each JWS it rejects as malformed; none may be ours.
 check "Pebble never saw the malformed nonce" \
   bash -c '! grep -q "not/base64url" "$1"' _ "$AH_PEBBLE_LOG"
+check "the deploy hook ran five times" test "$(grep -c ' 0 -> ' "$AH_T/hook-fds.txt")" -eq 5
+check "the deploy hook inherited no socket" bash -c '! grep -q "socket:" "$1"' _ "$AH_T/hook-fds.txt"
 check "no challenge tokens left" ah_no_tokens
 ah_finish
