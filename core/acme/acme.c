@@ -6,12 +6,7 @@
 #include "acme/acme.h"
 #include "acme/jws.h"
 #include "base/log.h"
-
-/* A CA may reject any nonce (Pebble's test mode rejects half of them at
- * random); each retry carries the fresh nonce of the rejection, so a long
- * run of rejections is vanishingly unlikely from an honest CA (2^-30 at
- * 50 %), while the cap still ends a loop with a broken one. */
-#define BAD_NONCE_RETRIES 30
+#include "base/retry.h"
 
 void acme_reply_free(struct acme_reply *r)
 {
@@ -42,6 +37,7 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
               struct error *e)
 {
 	struct http_response hr = {0};
+	struct retry rt;
 	cJSON *dir = NULL;
 	int ret = -1;
 
@@ -49,7 +45,8 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
 	a->http = http;
 	a->log = log;
 	a->max_polls = 120;
-	if (http_request(http, "GET", url, NULL, NULL, 0, NULL, &hr, e) < 0)
+	retry_init(&rt, log, "fetching the ACME directory", 0);
+	if (retry_request(&rt, http, "GET", url, NULL, &hr, e) < 0)
 		goto out;
 	if (hr.status != 200) {
 		err_set(e, EXIT_OP, "ACME directory %s answered HTTP %ld; check --server", url,
@@ -76,6 +73,11 @@ out:
 	cJSON_Delete(dir);
 	http_response_free(&hr);
 	return ret;
+}
+
+void acme_set_deadline(struct acme *a, long seconds)
+{
+	a->deadline = seconds > 0 ? time(NULL) + (time_t)seconds : 0;
 }
 
 void acme_close(struct acme *a)
@@ -150,21 +152,12 @@ void acme_problem_text(const cJSON *problem, char *dst, size_t cap)
 long acme_retry_after(const struct acme_reply *r, long default_s)
 {
 	char *v = http_header(&r->http, "Retry-After");
+	time_t now = time(NULL), at;
 	long s = default_s;
 
-	if (v) {
-		char *end = NULL;
-		long n = strtol(v, &end, 10);
-		if (end != v && *end == '\0') {
-			s = n;
-		} else {
-			struct tm tm = {0};
-			/* HTTP-date form, e.g. "Wed, 21 Oct 2015 07:28:00 GMT". */
-			if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm))
-				s = (long)(timegm(&tm) - time(NULL));
-		}
-		free(v);
-	}
+	if (v && retry_after_parse(v, now, &at) == 0)
+		s = at - now > 60 ? 60 : (long)(at - now);
+	free(v);
 	if (s < 1)
 		s = 1;
 	if (s > 60)
@@ -172,53 +165,69 @@ long acme_retry_after(const struct acme_reply *r, long default_s)
 	return s;
 }
 
+/* One signed POST, sent again (with a fresh nonce) as base/retry.h
+ * decides. REPEATABLE: sending it twice does no harm, so a reset or a
+ * timeout that may have come after the CA acted is retried too. */
 static int post_signed(struct acme *a, EVP_PKEY *key, const char *kid, const char *what,
-                       const char *url, const char *payload, struct acme_reply *out,
-                       struct error *e)
+                       const char *url, const char *payload, bool repeatable,
+                       struct acme_reply *out, struct error *e)
 {
 	static const char *const hdrs[] = {"Content-Type: application/jose+json", NULL};
 	struct acme_reply r = {0};
-	char *nonce = NULL, *body = NULL;
+	struct retry rt;
+	char *nonce = NULL, *body = NULL, *ra = NULL;
 	int ret = -1;
 
-	for (int attempt = 0;; attempt++) {
+	retry_init(&rt, a->log, what, a->deadline);
+	for (;;) {
 		struct http_response hr = {0};
+		struct error fail = {0};
+		bool unsent = false;
+		struct http_opts opts = {.once = !repeatable, .unsent = &unsent};
 		const char *ptype;
+		int rc;
 
-		nonce = nonce_take(&a->nonces, a->http, acme_resource(a, "newNonce"), e);
+		nonce = nonce_take(&a->nonces, a->http, a->log, a->deadline,
+		                   acme_resource(a, "newNonce"), e);
 		if (!nonce)
 			goto out;
 		body = jws_sign(key, kid, nonce, url, payload, e);
 		if (!body)
 			goto out;
-		if (http_request(a->http, "POST", url, hdrs, body, strlen(body), NULL, &hr, e) < 0) {
-			err_prefix(e, "%s", what);
-			goto out;
-		}
-		nonce_keep(&a->nonces, &hr);
-		parse_reply(&hr, &r);
+		rc = http_request(a->http, "POST", url, hdrs, body, strlen(body), &opts, &hr, &fail);
 		free(nonce);
 		free(body);
 		nonce = body = NULL;
+		if (rc < 0) {
+			err_prefix(&fail, "%s", what);
+			/* Nothing was sent when the connection failed before the
+			 * request went out: then even a newOrder may go again. */
+			if (retry_again(&rt, &fail, NULL, repeatable || unsent, e) < 0)
+				goto out;
+			continue;
+		}
+		nonce_keep(&a->nonces, &hr);
+		parse_reply(&hr, &r);
 		if (r.status < 400)
 			break;
 		ptype = acme_problem_type(r.json);
-		if (ptype && strcmp(ptype, "badNonce") == 0 && attempt < BAD_NONCE_RETRIES) {
-			/* RFC 8555 §6.5: retry with the nonce the error carried. */
-			log_msg(a->log, LVL_DEBUG, "%s: badNonce, retrying", what);
-			acme_reply_free(&r);
-			continue;
-		}
 		if (r.json) {
 			char text[768];
 			acme_problem_text(r.json, text, sizeof(text));
-			err_set_acme(e, ptype, r.status, "%s: the CA refused (HTTP %ld) %s", what,
+			err_set_acme(&fail, ptype, r.status, "%s: the CA refused (HTTP %ld) %s", what,
 			             r.status, text);
 		} else {
-			err_set_acme(e, NULL, r.status, "%s: the CA answered HTTP %ld from %s", what,
+			err_set_acme(&fail, NULL, r.status, "%s: the CA answered HTTP %ld from %s", what,
 			             r.status, url);
 		}
-		goto out;
+		/* An error answer means the CA did not act: safe to send again. */
+		ra = http_header(&r.http, "Retry-After");
+		rc = retry_again(&rt, &fail, ra, true, e);
+		free(ra);
+		ra = NULL;
+		acme_reply_free(&r);
+		if (rc < 0)
+			goto out;
 	}
 	*out = r;
 	memset(&r, 0, sizeof(r));
@@ -230,16 +239,25 @@ out:
 	return ret;
 }
 
+/* POST-as-GET (no payload) and a challenge answer ("{}") change nothing
+ * when they arrive twice; anything else (newOrder, finalize, newAccount,
+ * revokeCert, keyChange, account updates) might. */
+static bool payload_repeatable(const char *payload)
+{
+	return !payload || strcmp(payload, "{}") == 0;
+}
+
 int acme_post(struct acme *a, const char *what, const char *url, const char *payload,
               struct acme_reply *out, struct error *e)
 {
 	if (!a->key || !a->kid)
 		return err_set(e, EXIT_OP, "%s: no ACME account is loaded", what);
-	return post_signed(a, a->key, a->kid, what, url, payload, out, e);
+	return post_signed(a, a->key, a->kid, what, url, payload, payload_repeatable(payload), out,
+	                   e);
 }
 
 int acme_post_jwk(struct acme *a, EVP_PKEY *key, const char *what, const char *url,
                   const char *payload, struct acme_reply *out, struct error *e)
 {
-	return post_signed(a, key, NULL, what, url, payload, out, e);
+	return post_signed(a, key, NULL, what, url, payload, payload_repeatable(payload), out, e);
 }

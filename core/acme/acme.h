@@ -5,6 +5,7 @@
 #define ACMEHOOK_ACME_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
@@ -24,6 +25,7 @@ struct acme {
 	EVP_PKEY *key;            /* borrowed account key; NULL until known */
 	char *kid;                /* account URL once known */
 	long max_polls;           /* bound on every polling loop */
+	time_t deadline;          /* absolute end of the run's waits; 0: none */
 };
 
 struct acme_reply {
@@ -33,9 +35,15 @@ struct acme_reply {
 	char *location;           /* Location header, if any */
 };
 
-/* Fetch the directory at URL. */
+/* Fetch the directory at URL (retried as base/retry.h says, with no
+ * deadline yet). */
 int acme_open(struct acme *a, struct http_client *http, struct log *log, const char *url,
               struct error *e);
+/* No retry wait of A may end later than SECONDS from now; when the CA asks
+ * for a longer one the request fails at once with the CA's time in the
+ * error's retry_at. 0 or less: no limit beyond base/retry.h's own. Call it
+ * after acme_open. */
+void acme_set_deadline(struct acme *a, long seconds);
 void acme_close(struct acme *a);
 /* The URL of directory resource NAME ("newAccount", ...), or NULL. */
 const char *acme_resource(const struct acme *a, const char *name);
@@ -43,8 +51,13 @@ bool acme_eab_required(const struct acme *a);
 const char *acme_terms(const struct acme *a);
 
 /* POST PAYLOAD (NULL: POST-as-GET) to URL signed with the account key and
- * kid. A badNonce is retried with a fresh nonce; a problem document becomes
- * an error naming WHAT, the problem type and its detail. */
+ * kid. A badNonce is retried with a fresh nonce, a busy or failing CA and
+ * a lost connection as base/retry.h says; a problem document becomes an
+ * error naming WHAT, the problem type and its detail. A POST-as-GET and a
+ * challenge answer ("{}") are sent again after a reset or a timeout; any
+ * other payload is not (the CA may have acted on it) unless nothing of it
+ * was sent, and such a failure comes back with kind ERR_NETWORK or
+ * ERR_TIMEOUT for the caller to recover from. */
 int acme_post(struct acme *a, const char *what, const char *url, const char *payload,
               struct acme_reply *out, struct error *e);
 /* The same, signed with KEY and its JWK instead of the account's kid (new

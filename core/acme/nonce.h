@@ -4,11 +4,13 @@
 #define ACMEHOOK_NONCE_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "base/err.h"
 
 struct http_client;
 struct http_response;
+struct log;
 
 #define NONCE_POOL_MAX 8
 #define NONCE_MAX_LEN 256
@@ -22,9 +24,11 @@ struct nonce_pool {
  * at most NONCE_MAX_LEN bytes); anything else a server sends is dropped. */
 void nonce_keep(struct nonce_pool *p, const struct http_response *r);
 /* A nonce to use, owned by the caller: from the pool, or fetched from
- * NEW_NONCE_URL with HEAD. */
-char *nonce_take(struct nonce_pool *p, struct http_client *http, const char *new_nonce_url,
-                 struct error *e);
+ * NEW_NONCE_URL with HEAD, retried (base/retry.h) within DEADLINE (absolute;
+ * 0: none) and asked again when the answer carries no usable nonce. LOG is
+ * borrowed and may be NULL. */
+char *nonce_take(struct nonce_pool *p, struct http_client *http, struct log *log,
+                 time_t deadline, const char *new_nonce_url, struct error *e);
 void nonce_pool_free(struct nonce_pool *p);
 
 #endif

@@ -47,6 +47,7 @@ static int err_vset(struct error *e, int exit_code, enum err_kind kind, const ch
 	e->problem = ACME_PROB_NONE;
 	e->problem_type[0] = '\0';
 	e->http_status = 0;
+	e->retry_at = 0;
 	return -1;
 }
 
@@ -150,7 +151,14 @@ void err_clear(struct error *e)
 	e->problem = ACME_PROB_NONE;
 	e->problem_type[0] = '\0';
 	e->http_status = 0;
+	e->retry_at = 0;
 	e->msg[0] = '\0';
+}
+
+void err_set_retry_at(struct error *e, time_t at)
+{
+	if (err_isset(e))
+		e->retry_at = at;
 }
 
 bool err_isset(const struct error *e)

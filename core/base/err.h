@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 enum { EXIT_OP = 1, EXIT_USAGE = 2 };
 
@@ -45,6 +46,7 @@ struct error {
 	enum acme_problem problem;
 	char problem_type[64];    /* ERR_ACME: "rateLimited", ... (urn prefix removed); else "" */
 	long http_status;         /* ERR_HTTP and ERR_ACME: the response status */
+	time_t retry_at;          /* when the server asked to be tried again; 0: it did not say */
 	char msg[1024];
 };
 
@@ -69,6 +71,8 @@ int err_set_errno(struct error *e, int exit_code, int errnum, const char *fmt, .
 void err_prefix(struct error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void err_clear(struct error *e);
+/* Record AT as the time the server asked to be tried again, on a set error. */
+void err_set_retry_at(struct error *e, time_t at);
 bool err_isset(const struct error *e);
 /* True when E is set and carries ACME problem P. */
 bool err_is_problem(const struct error *e, enum acme_problem p);

@@ -1,12 +1,17 @@
 #include <ctype.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "base/http.h"
 #include "base/log.h"
+#include "base/sleep.h"
 
 int http_client_init(struct http_client *c, const char *ca_bundle, struct log *log,
                      struct error *e)
@@ -71,6 +76,74 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* libcurl 7.88 opens its sockets without SOCK_CLOEXEC; a deploy hook or
+ * plugin that runs a program would otherwise inherit the connection to
+ * the CA. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	(void)ud;
+	(void)purpose;
+	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+/* Descriptors below this are checked for close-on-exec after the first
+ * transfer; libcurl opens its few at the lowest free numbers. */
+#define FD_SCAN_MAX 256
+
+static void fds_open(unsigned char *open)
+{
+	for (int fd = 3; fd < FD_SCAN_MAX; fd++)
+		open[fd] = fcntl(fd, F_GETFD) >= 0;
+}
+
+/* libcurl 7.88 also makes a socketpair, without SOCK_CLOEXEC, to wake its
+ * transfer loop; it lives as long as the handle. Whatever the first
+ * transfer left open that was not open before is libcurl's: make it
+ * close-on-exec too. */
+static void fds_cloexec_new(const unsigned char *before)
+{
+	for (int fd = 3; fd < FD_SCAN_MAX; fd++) {
+		int fl;
+
+		if (before[fd] || (fl = fcntl(fd, F_GETFD)) < 0 || (fl & FD_CLOEXEC))
+			continue;
+		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
+/* While challenges are out the fatal signals are blocked (base/sleep.h),
+ * so a stalled transfer would sleep through them until its timeout.
+ * libcurl calls this at least once a second: a pending fatal signal is
+ * taken, as sleep_ms would take it, and ends the transfer. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	static const int fatal[] = {SIGINT, SIGTERM, SIGHUP};
+	int *taken = ud;
+	sigset_t pending;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
+		if (sigismember(&pending, fatal[i]) == 1) {
+			struct timespec now = {0};
+			sigset_t one;
+
+			sigemptyset(&one);
+			sigaddset(&one, fatal[i]);
+			if (sigtimedwait(&one, NULL, &now) > 0) {
+				*taken = fatal[i];
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Plain http is only acceptable to loopback test services, and only when the
  * caller asked for it. */
 static bool url_is_loopback_http(const char *url)
@@ -105,15 +178,23 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	struct http_response r = {0};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
-	int ret = -1;
+	long sent = 0;
+	int sig = 0, ret = -1;
+	unsigned char before[FD_SCAN_MAX];
+	bool first = !c->performed;
 
 	if (!opts)
 		opts = &defaults;
+	if (opts->unsent)
+		*opts->unsent = false;
 	r.body.limit = HTTP_MAX_BODY;
 	r.headers.limit = HTTP_MAX_HEADERS;
+	/* A server or a URL it handed out that is not https is the server's
+	 * fault as much as the user's: an operation failure, not a usage one. */
 	if (strncasecmp(url, "https://", 8) != 0 &&
 	    !(opts->allow_plain_loopback && url_is_loopback_http(url))) {
-		err_set(e, EXIT_USAGE, "refusing %s: only https:// URLs are allowed", url);
+		err_set(e, EXIT_OP, "refusing %s: only https:// URLs are allowed; use the https:// "
+		        "address of the server", url);
 		goto out;
 	}
 	for (size_t i = 0; headers && headers[i]; i++) {
@@ -142,6 +223,15 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	/* libcurl sends a request again, unasked, when the kept-alive
+	 * connection it used turns out closed before any answer; a request
+	 * that must not arrive twice gets a connection of its own. */
+	if (opts->once)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sig);
 	if (c->ca_bundle)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
 	if (hl)
@@ -159,13 +249,28 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	}
 	if (c->log)
 		log_msg(c->log, LVL_DEBUG, "%s %s", method, url);
+	if (first)
+		fds_open(before);
 	rc = curl_easy_perform(h);
+	if (first) {
+		fds_cloexec_new(before);
+		c->performed = true;
+	}
 	if (rc == CURLE_WRITE_ERROR) {
 		err_set(e, EXIT_OP, "%s %s: response larger than %u bytes, refused", method,
 		        url, (unsigned)HTTP_MAX_BODY);
 		goto out;
 	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && sig) {
+		err_set_kind(e, EXIT_OP, ERR_INTERRUPTED, "interrupted by signal %d; cleaning up", sig);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
+		/* Nothing of the request left this host (no connection, a
+		 * reset during the handshake): repeating it cannot act twice. */
+		if (opts->unsent && curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK &&
+		    sent == 0)
+			*opts->unsent = true;
 		err_set_kind(e, EXIT_OP, rc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_NETWORK,
 		             "cannot reach %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		goto out;

@@ -23,12 +23,17 @@ struct http_client {
 	char *ca_bundle;           /* owned; NULL: the system store */
 	long timeout_seconds;      /* total per request, unless a call says otherwise */
 	struct log *log;           /* borrowed; may be NULL */
+	bool performed;            /* a transfer ran: libcurl's own descriptors exist */
 };
 
 /* Per-call choices, so a call never changes the shared client. */
 struct http_opts {
 	long timeout_seconds;      /* total for this request; <= 0: the client's */
 	bool allow_plain_loopback; /* permit http:// to 127.0.0.0/8, ::1 and localhost */
+	bool once;                 /* never sent twice: a fresh connection, so libcurl
+	                            * cannot resend it when a kept-alive one is dead */
+	bool *unsent;              /* borrowed, may be NULL: set when a transport failure
+	                            * came before any byte of the request was sent */
 };
 
 struct http_response {
@@ -45,7 +50,9 @@ void http_client_free(struct http_client *c);
  * strings (or NULL). OPTS is borrowed for the call; NULL means the
  * defaults (the client's timeout, https only). On success RESP holds the
  * response whatever its status; on transport failure returns -1 with E
- * naming the URL. */
+ * naming the URL (kind ERR_NETWORK or ERR_TIMEOUT), and when SIGINT, SIGTERM
+ * or SIGHUP is pending while blocked, takes it and returns -1 with kind
+ * ERR_INTERRUPTED within about a second. Sockets are close-on-exec. */
 int http_request(struct http_client *c, const char *method, const char *url,
                  const char *const *headers, const void *body, size_t body_len,
                  const struct http_opts *opts, struct http_response *resp,

@@ -644,3 +644,52 @@ ah_closed_port() { ah_port "$1"; }
 
 # ah_realpath PATH: canonical path (PATH need not exist).
 ah_realpath() { realpath -m -- "$1"; }
+
+# ------------------------------------------------------------ fault proxy
+
+# ah_start_faultproxy ARGS...: tests/integration/faultproxy.py in front of a
+# running Pebble (ah_start_pebble first), with ARGS choosing the faults
+# (see the script). The client then talks to the proxy: AH_DIR_URL becomes
+# the proxy's directory and AH_CA_BUNDLE a bundle trusting both the proxy's
+# and Pebble's TLS certificates; Pebble's own address stays in
+# AH_PEBBLE_DIR_URL. AH_PROXY_LOG is its log, AH_PROXY_COUNTS its counters.
+ah_start_faultproxy() {
+  [ -n "${AH_PEBBLE_PORT:-}" ] || ah_die "ah_start_faultproxy: start Pebble first"
+  local d
+  ah_port AH_PROXY_PORT
+  d="$AH_T/faultproxy-$AH_PROXY_PORT"
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$d/tls-key.pem" -out "$d/tls-cert.pem" -subj /CN=faultproxy \
+    -addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 3 \
+    >"$AH_LOGS/faultproxy-openssl.log" 2>&1 || ah_die "cannot make the fault proxy's TLS certificate"
+  AH_PEBBLE_DIR_URL="https://127.0.0.1:$AH_PEBBLE_PORT/dir"
+  AH_PEBBLE_CA_BUNDLE="$AH_T/pebble/tls-cert.pem"
+  cat "$AH_PEBBLE_CA_BUNDLE" "$d/tls-cert.pem" >"$d/bundle.pem"
+  AH_PROXY_LOG="$AH_LOGS/faultproxy-$AH_PROXY_PORT.log"
+  AH_PROXY_COUNTS="$d/counts.json"
+  rm -f "$d/port"
+  ah_spawn faultproxy "$AH_LOGS/faultproxy-$AH_PROXY_PORT-stderr.log" \
+    python3 "$AH_LIB_DIR/faultproxy.py" --port "$AH_PROXY_PORT" --port-file "$d/port" \
+    --upstream "https://127.0.0.1:$AH_PEBBLE_PORT" --upstream-ca "$AH_PEBBLE_CA_BUNDLE" \
+    --cert "$d/tls-cert.pem" --key "$d/tls-key.pem" --log "$AH_PROXY_LOG" \
+    --counts "$AH_PROXY_COUNTS" "$@"
+  AH_PROXY_PID=$AH_LAST_PID
+  ah_wait_for faultproxy "$AH_LAST_PID" 20 test -s "$d/port" ||
+    ah_die "the fault proxy did not start on port $AH_PROXY_PORT"
+  AH_CA_BUNDLE="$d/bundle.pem"
+  AH_DIR_URL="https://127.0.0.1:$AH_PROXY_PORT/dir"
+  export AH_CA_BUNDLE AH_DIR_URL AH_PEBBLE_DIR_URL AH_PROXY_LOG AH_PROXY_COUNTS AH_PROXY_PORT
+}
+
+# ah_proxy_count GROUP KEY: a counter of the fault proxy (0 when absent),
+# e.g. `ah_proxy_count faults 503`, `ah_proxy_count kinds newOrder`.
+ah_proxy_count() {
+  python3 -c 'import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except FileNotFoundError:
+    d = {}
+v = d.get(sys.argv[2], 0)
+print(v.get(sys.argv[3], 0) if isinstance(v, dict) else v)' "$AH_PROXY_COUNTS" "$1" "${2:-}"
+}
