@@ -12,6 +12,7 @@
 
 #include "acme/acme.h"
 #include "base/b64.h"
+#include "base/retry.h"
 #include "base/sleep.h"
 #include "base/testpoint.h"
 #include "dns/client.h"
@@ -221,10 +222,22 @@ static int poll_status(struct acme *a, const char *what, const char *url,
 			 * 250 ms, 500 ms, 1 s, 2 s, then every 3 s. */
 			long ms = i < 4 ? 250L << i : 3000;
 			char *ra = http_header(&r.http, "Retry-After");
-			if (ra)
-				ms = acme_retry_after(&r, 1) * 1000;
+			time_t at = 0, now = time(NULL);
+
+			if (ra && retry_after_parse(ra, now, &at) == 0)
+				ms = at - now > 60 ? 60000 : at > now ? (long)(at - now) * 1000 : 1000;
 			free(ra);
 			acme_reply_free(&r);
+			/* The run's deadline (--timeout) bounds every wait: give
+			 * up now rather than sleep past it. */
+			if (a->deadline && now + (ms + 999) / 1000 > a->deadline) {
+				err_set_kind(e, EXIT_OP, ERR_TIMEOUT,
+				             "%s: %s is still not done at this run's time limit (--timeout)",
+				             what, url);
+				if (at > a->deadline)
+					err_set_retry_at(e, at);
+				return -1;
+			}
 			if (sleep_ms(ms, e) < 0)
 				return -1;
 		}

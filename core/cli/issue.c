@@ -74,8 +74,12 @@ int issue_open_account(struct engine *eng, const struct settings *s, struct acme
 		.interactive = !s->non_interactive && isatty(STDIN_FILENO),
 	};
 
-	if (!a->dir && acme_open(a, &eng->http, &eng->log, issue_server_url(s), e) < 0)
-		return -1;
+	if (!a->dir) {
+		if (acme_open(a, &eng->http, &eng->log, issue_server_url(s), e) < 0)
+			return -1;
+		/* One deadline for everything this run asks of the CA. */
+		acme_set_deadline(a, s->timeout);
+	}
 	return acct_ensure(a, &eng->store, &p, &eng->log, acct_key, e);
 }
 
