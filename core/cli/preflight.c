@@ -12,7 +12,9 @@
 #include "store/check.h"
 
 /* The account is written only when it is created: a run with a stored key
- * and record writes nothing there. */
+ * and record writes nothing there. A new account's directory is not made
+ * here: a run that fails before registering leaves no trace of it, and
+ * runs started together make it under the account's lock. */
 static int check_account(struct engine *eng, const struct settings *s, struct error *e)
 {
 	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
@@ -23,7 +25,7 @@ static int check_account(struct engine *eng, const struct settings *s, struct er
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
 	if (store_exists(keyp) && store_exists(regr))
 		return 0;
-	return store_check_dir(dir, 0700, e);
+	return store_check_creatable(dir, e);
 }
 
 int preflight_lineage(struct engine *eng, const struct settings *s, const char *name,

@@ -87,6 +87,12 @@ static void test_dir(const char *top)
 	CHECK(mode_of(p) == 0);
 	err_clear(&e);
 
+	/* Creatable: nothing is made, the deepest existing directory is tested. */
+	pathf(p, sizeof(p), "%s/acct/host/dir", top);
+	CHECK(store_check_creatable(p, &e) == 0);
+	pathf(q, sizeof(q), "%s/acct", top);
+	CHECK(mode_of(q) == 0 && count_entries(top) == 1);
+
 	/* An existing directory nobody can write: named with the reason, and
 	 * a missing directory below it is named where it could not be made. */
 	pathf(p, sizeof(p), "%s/locked", top);
@@ -103,6 +109,12 @@ static void test_dir(const char *top)
 	CHECK(store_check_dir(q, 0700, &e) < 0);
 	CHECK(e.exit_code == EXIT_OP && strstr(e.msg, q) != NULL);
 	err_clear(&e);
+	pathf(q, sizeof(q), "%s/sub/deeper", p);
+	CHECK(store_check_creatable(q, &e) < 0);
+	CHECK(e.exit_code == EXIT_OP && strstr(e.msg, "cannot write in") != NULL);
+	pathf(q, sizeof(q), "cannot write in %s:", p);
+	CHECK(strstr(e.msg, q) != NULL);
+	err_clear(&e);
 	unlock_dir(p);
 	CHECK(count_entries(p) == 0);
 	CHECK(store_check_dir(p, 0700, &e) == 0);
@@ -118,10 +130,17 @@ static void test_lineage(const char *top)
 	pathf(work, sizeof(work), "%s/work", top);
 	CHECK(store_init(&s, conf, work, work, &e) == 0);
 	/* A first run: every directory the store will write exists, with the
-	 * store's modes, and holds nothing. */
+	 * store's modes, and holds nothing; archive/NAME was made and removed,
+	 * so a run that fails later leaves no trace of the lineage. */
 	CHECK(store_check_lineage(&s, "example.com", &e) == 0);
-	pathf(p, sizeof(p), "%s/archive/example.com", conf);
+	pathf(p, sizeof(p), "%s/archive", conf);
 	CHECK(mode_of(p) == 0700 && count_entries(p) == 0);
+	/* An archive/NAME that exists (a stored lineage) stays. */
+	pathf(p, sizeof(p), "%s/archive/kept.com", conf);
+	CHECK(mkdir(p, 0700) == 0);
+	CHECK(store_check_lineage(&s, "kept.com", &e) == 0);
+	CHECK(mode_of(p) == 0700 && count_entries(p) == 0);
+	CHECK(rmdir(p) == 0);
 	pathf(p, sizeof(p), "%s/live", conf);
 	CHECK(mode_of(p) == 0700 && count_entries(p) == 0);
 	pathf(p, sizeof(p), "%s/renewal", conf);
