@@ -19,6 +19,24 @@ ah_setup
 ah_require_bin
 ah_start_all
 
+# forget_pids PID...: drop reaped runs from the list the EXIT trap signals.
+# Process ids wrap (pid_max may be 32768) and this test starts hundreds of
+# runs: a stale id could by then be another test's server, which the trap
+# would stop (it signals the process group of each id).
+forget_pids() {
+  local keep=() names=() i p gone
+  for i in "${!AH_PIDS[@]}"; do
+    gone=0
+    for p in "$@"; do [ "${AH_PIDS[$i]}" = "$p" ] && gone=1 && break; done
+    [ $gone = 1 ] && continue
+    keep+=("${AH_PIDS[$i]}")
+    names+=("${AH_PID_NAMES[$i]}")
+  done
+  AH_PIDS=("${keep[@]}")
+  AH_PID_NAMES=("${names[@]}")
+  printf '%s\n' "${AH_PIDS[@]}" >"$AH_T/.pids"
+}
+
 ROUNDS=${AH_CONCURRENT_ROUNDS:-20}
 RUNS=20
 root=$(ah_root_file) || ah_die "cannot fetch Pebble's root"
@@ -41,6 +59,7 @@ for r in $(seq 1 "$ROUNDS"); do
     [ "$TP_RC" -eq 0 ] || failed+=("$i:$TP_RC")
   done
   unset TP_GATE
+  forget_pids "${pids[@]}"
   if [ ${#failed[@]} -eq 0 ]; then
     pass "round $r: all $RUNS concurrent first runs succeeded ($((SECONDS - t0)) s)"
   else
