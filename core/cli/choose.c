@@ -420,13 +420,13 @@ int lineage_choose(struct engine *eng, char *const *names, size_t n, struct line
 		goto out;
 	}
 	for (size_t i = 0; i < nall; i++) {
-		struct error ignore = {0};
 		settings_init(&sets[i]);
-		/* A lineage whose file does not read matches nothing; renew
-		 * names the problem. */
-		if (renewal_load(&eng->store, all[i], &sets[i], &ignore) < 0) {
-			settings_free(&sets[i]);
-			settings_init(&sets[i]);
+		/* A renewal file that cannot be read (malformed, or refused as
+		 * untrusted) may be the very lineage of these names: going on
+		 * would make a second certificate beside it. Stop and name it. */
+		if (renewal_load(&eng->store, all[i], &sets[i], e) < 0) {
+			err_prefix(e, "cannot tell which certificate the names belong to");
+			goto out;
 		}
 	}
 	if (!duplicate)

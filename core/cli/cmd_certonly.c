@@ -10,6 +10,7 @@
 #include "cli/engine.h"
 #include "cli/issue.h"
 #include "cli/lineage.h"
+#include "cli/preflight.h"
 #include "conf/renewal.h"
 #include "host/route.h"
 
@@ -64,7 +65,8 @@ static int certonly_csr(struct engine *eng, struct error *e)
 		        eng->base.csr);
 		goto out;
 	}
-	if (issue_order(eng, &s, &a, &acct_key, &rt, der, der_len, csr_key, &is, e) < 0)
+	if (preflight_csr(eng, &s, e) < 0 ||
+	    issue_order(eng, &s, &a, &acct_key, &rt, der, der_len, csr_key, &is, e) < 0)
 		goto out;
 	if (write_out(s.cert_path, "cert", is.cert_pem, used, sizeof(used), e) < 0)
 		goto out;

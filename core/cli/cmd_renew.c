@@ -10,7 +10,7 @@
 int cmd_renew(struct engine *eng, struct error *e)
 {
 	char **names = NULL, **unrecorded = NULL;
-	size_t tried = 0, failed = 0;
+	size_t tried = 0, failed = 0, usage = 0;
 	int ret = -1;
 
 	if (eng->cli->n_domains) {
@@ -27,6 +27,7 @@ int cmd_renew(struct engine *eng, struct error *e)
 			continue;
 		if (lineage_renew(eng, names[i], false, &attempted, &one) < 0) {
 			failed++;
+			usage += one.exit_code == EXIT_USAGE;
 			log_msg(&eng->log, LVL_ERROR, "renewing %s failed: %s", names[i], one.msg);
 		}
 		tried += attempted;
@@ -54,7 +55,10 @@ int cmd_renew(struct engine *eng, struct error *e)
 	if (tried == 0 && failed == 0)
 		fprintf(eng->out, "No renewals were attempted.\n");
 	if (failed) {
-		err_set(e, EXIT_OP, "%zu of the renewals failed; see the messages above", failed);
+		/* Only configuration errors (a refused renewal file): the user
+		 * has to fix something, as with any usage error. */
+		err_set(e, usage == failed ? EXIT_USAGE : EXIT_OP,
+		        "%zu of the renewals failed; see the messages above", failed);
 		goto out;
 	}
 	ret = 0;

@@ -17,6 +17,7 @@
 #include "cli/hook.h"
 #include "cli/issue.h"
 #include "cli/lineage.h"
+#include "cli/preflight.h"
 #include "conf/renewal.h"
 #include "host/route.h"
 #include "store/lock.h"
@@ -328,6 +329,8 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 		log_msg(&eng->log, LVL_INFO, "Renewing %s: %s", name,
 		        s.force_renewal ? "forced" : why);
 	*attempted = true;
+	if (preflight_lineage(eng, &s, name, e) < 0)
+		goto out;
 	ret = issue_lineage(eng, &s, name, exists, e);
 out:
 	settings_free(&s);

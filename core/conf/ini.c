@@ -1,5 +1,6 @@
 /* The INI-style reader: one pass over the file, one callback a setting. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "conf/ini.h"
+#include "conf/trust.h"
 #include "store/store.h"
 
 static char *trim(char *p)
@@ -39,14 +41,15 @@ static int section_header(char *t, const char *origin, char *section, size_t cap
 	return 0;
 }
 
-int ini_parse(const char *path, ini_fn fn, void *ud, struct error *e)
+static int parse(const char *path, bool trusted, ini_fn fn, void *ud, struct error *e)
 {
 	char *data = NULL, section[64] = "";
 	size_t len = 0;
 	int ret = -1, lineno = 0;
 	char *line, *next;
 
-	if (store_read(path, 1 << 20, &data, &len, e) < 0)
+	if ((trusted ? conf_read_trusted(path, 1 << 20, &data, &len, e)
+	             : store_read(path, 1 << 20, &data, &len, e)) < 0)
 		goto out;
 	for (line = data; line; line = next) {
 		char origin[PATH_MAX + 16], *eq, *key, *val, *t;
@@ -88,4 +91,14 @@ out:
 		free(data);
 	}
 	return ret;
+}
+
+int ini_parse(const char *path, ini_fn fn, void *ud, struct error *e)
+{
+	return parse(path, false, fn, ud, e);
+}
+
+int ini_parse_trusted(const char *path, ini_fn fn, void *ud, struct error *e)
+{
+	return parse(path, true, fn, ud, e);
 }

@@ -16,5 +16,9 @@ typedef int (*ini_fn)(void *ud, const char *section, const char *key, const char
  * file's text is wiped after reading, as it may hold secrets. Syntax
  * errors are usage errors naming PATH:LINE. */
 int ini_parse(const char *path, ini_fn fn, void *ud, struct error *e);
+/* The same for a file that can run commands (cli.ini, renewal files): it is
+ * read through conf_read_trusted (conf/trust.h), so as root it is refused
+ * unless only root could have written it. */
+int ini_parse_trusted(const char *path, ini_fn fn, void *ud, struct error *e);
 
 #endif

@@ -77,7 +77,7 @@ int settings_from_ini(struct settings *s, const char *path, bool optional, struc
 {
 	if (optional && access(path, F_OK) != 0)
 		return 0;
-	return ini_parse(path, ini_settings_cb, s, e);
+	return ini_parse_trusted(path, ini_settings_cb, s, e);
 }
 
 /* --- checks -------------------------------------------------------------- */

@@ -52,7 +52,7 @@ int renewal_load(const struct store *st, const char *name, struct settings *s,
 
 	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
 		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
-	if (ini_parse(path, renewal_cb, s, e) < 0)
+	if (ini_parse_trusted(path, renewal_cb, s, e) < 0)
 		return -1;
 	if (s->n_domains == 0)
 		return err_set(e, EXIT_USAGE, "%s lists no domains under [[routes]]", path);

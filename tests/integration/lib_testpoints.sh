@@ -53,6 +53,18 @@ tp_start() {
 tp_wait() {
   TP_RC=0
   wait "$1" || TP_RC=$?
+  # Forget the pid: once reaped it may be reused by another test's
+  # process, which the exit trap must not signal.
+  local i keep=() names=()
+  for i in "${!AH_PIDS[@]}"; do
+    if [ "${AH_PIDS[$i]}" != "$1" ]; then
+      keep+=("${AH_PIDS[$i]}")
+      names+=("${AH_PID_NAMES[$i]}")
+    fi
+  done
+  AH_PIDS=("${keep[@]}")
+  AH_PID_NAMES=("${names[@]}")
+  printf '%s\n' "${AH_PIDS[@]}" >"$AH_T/.pids"
 }
 
 # tp_show TAG: what run TAG printed (for failure messages).

@@ -1,0 +1,180 @@
+/* The writability checks before an order: directories are made with the
+ * store's modes, tested by a real file that is removed again, and a
+ * directory that cannot be written is named with the reason. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "store/check.h"
+#include "store/store.h"
+#include "testutil.h"
+
+static mode_t mode_of(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 ? (st.st_mode & 07777) : 0;
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Make DIR unwritable even for root: the immutable flag (root ignores
+ * modes). Returns false when the file system has no such flag. */
+static bool set_immutable(const char *dir, bool on)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), flags = 0;
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+		flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+		ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* A directory nobody may write: immutable as root, mode 0555 otherwise. */
+static bool lock_dir(const char *dir)
+{
+	if (geteuid() == 0)
+		return set_immutable(dir, true);
+	return chmod(dir, 0555) == 0;
+}
+
+static void unlock_dir(const char *dir)
+{
+	if (geteuid() == 0)
+		set_immutable(dir, false);
+	chmod(dir, 0755);
+}
+
+static void test_dir(const char *top)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	struct error e = {0};
+
+	/* Missing: made with the mode given, and nothing is left inside. */
+	pathf(p, sizeof(p), "%s/a/b/c", top);
+	CHECK(store_check_dir(p, 0700, &e) == 0);
+	CHECK(mode_of(p) == 0700);
+	CHECK(count_entries(p) == 0);
+	/* Mode 0: a missing directory is not made, and is named. */
+	pathf(p, sizeof(p), "%s/absent", top);
+	CHECK(store_check_dir(p, 0, &e) < 0);
+	CHECK(e.exit_code == EXIT_OP && strstr(e.msg, p) != NULL);
+	CHECK(strstr(e.msg, "No such file or directory") != NULL);
+	CHECK(mode_of(p) == 0);
+	err_clear(&e);
+
+	/* Creatable: nothing is made, the deepest existing directory is tested. */
+	pathf(p, sizeof(p), "%s/acct/host/dir", top);
+	CHECK(store_check_creatable(p, &e) == 0);
+	pathf(q, sizeof(q), "%s/acct", top);
+	CHECK(mode_of(q) == 0 && count_entries(top) == 1);
+
+	/* An existing directory nobody can write: named with the reason, and
+	 * a missing directory below it is named where it could not be made. */
+	pathf(p, sizeof(p), "%s/locked", top);
+	CHECK(mkdir(p, 0755) == 0);
+	if (!lock_dir(p)) {
+		fprintf(stderr, "note: %s cannot be made unwritable here; skipping those checks\n", p);
+		return;
+	}
+	CHECK(store_check_dir(p, 0700, &e) < 0);
+	CHECK(e.exit_code == EXIT_OP && e.kind == ERR_IO);
+	CHECK(strstr(e.msg, "cannot write in") != NULL && strstr(e.msg, p) != NULL);
+	err_clear(&e);
+	pathf(q, sizeof(q), "%s/sub", p);
+	CHECK(store_check_dir(q, 0700, &e) < 0);
+	CHECK(e.exit_code == EXIT_OP && strstr(e.msg, q) != NULL);
+	err_clear(&e);
+	pathf(q, sizeof(q), "%s/sub/deeper", p);
+	CHECK(store_check_creatable(q, &e) < 0);
+	CHECK(e.exit_code == EXIT_OP && strstr(e.msg, "cannot write in") != NULL);
+	pathf(q, sizeof(q), "cannot write in %s:", p);
+	CHECK(strstr(e.msg, q) != NULL);
+	err_clear(&e);
+	unlock_dir(p);
+	CHECK(count_entries(p) == 0);
+	CHECK(store_check_dir(p, 0700, &e) == 0);
+}
+
+static void test_lineage(const char *top)
+{
+	char conf[PATH_MAX], work[PATH_MAX], p[PATH_MAX];
+	struct store s;
+	struct error e = {0};
+
+	pathf(conf, sizeof(conf), "%s/config", top);
+	pathf(work, sizeof(work), "%s/work", top);
+	CHECK(store_init(&s, conf, work, work, &e) == 0);
+	/* A first run: every directory the store will write exists, with the
+	 * store's modes, and holds nothing; archive/NAME was made and removed,
+	 * so a run that fails later leaves no trace of the lineage. */
+	CHECK(store_check_lineage(&s, "example.com", &e) == 0);
+	pathf(p, sizeof(p), "%s/archive", conf);
+	CHECK(mode_of(p) == 0700 && count_entries(p) == 0);
+	/* An archive/NAME that exists (a stored lineage) stays. */
+	pathf(p, sizeof(p), "%s/archive/kept.com", conf);
+	CHECK(mkdir(p, 0700) == 0);
+	CHECK(store_check_lineage(&s, "kept.com", &e) == 0);
+	CHECK(mode_of(p) == 0700 && count_entries(p) == 0);
+	CHECK(rmdir(p) == 0);
+	pathf(p, sizeof(p), "%s/live", conf);
+	CHECK(mode_of(p) == 0700 && count_entries(p) == 0);
+	pathf(p, sizeof(p), "%s/renewal", conf);
+	CHECK(mode_of(p) == 0755 && count_entries(p) == 0);
+	CHECK(mode_of(work) == 0700 && count_entries(work) == 0);
+	/* The lineage is not there yet: no renewal file, no version. */
+	CHECK(!store_lineage_exists(&s, "example.com"));
+	CHECK(store_lineage_latest(&s, "example.com") == 0);
+	/* Names that would leave the tree are refused before anything is made. */
+	CHECK(store_check_lineage(&s, "../evil", &e) < 0 && e.exit_code == EXIT_USAGE);
+	err_clear(&e);
+	pathf(p, sizeof(p), "%s/evil", conf);
+	CHECK(mode_of(p) == 0);
+	/* An unwritable renewal/ is found although archive/ and live/ are fine. */
+	pathf(p, sizeof(p), "%s/renewal", conf);
+	if (lock_dir(p)) {
+		CHECK(store_check_lineage(&s, "example.com", &e) < 0);
+		CHECK(strstr(e.msg, p) != NULL);
+		err_clear(&e);
+		unlock_dir(p);
+	}
+	store_free(&s);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/ah-store-check-XXXXXX";
+	char *top = mkdtemp(tmpl);
+
+	CHECK(top != NULL);
+	if (!top)
+		return check_done();
+	test_dir(top);
+	test_lineage(top);
+	rm_rf(top);
+	return check_done();
+}
