@@ -80,6 +80,38 @@ static void add_deploy_state(struct engine *eng, const char *name, cJSON *o)
 		cJSON_AddStringToObject(o, "deploy_error", st.deploy_error);
 }
 
+static void add_time(cJSON *o, const char *key, time_t t)
+{
+	char date[32];
+
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	cJSON_AddStringToObject(o, key, date);
+}
+
+/* What the status record says about the last attempt to issue NAME, and
+ * the time the CA asked not to be contacted before while it is ahead. */
+static void add_attempt_state(struct engine *eng, const char *name, cJSON *o)
+{
+	struct lineage_status st = {0};
+	struct error e = {0};
+
+	if (status_read(&eng->store, name, &st, &e) < 0) {
+		log_msg(&eng->log, LVL_WARN, "%s", e.msg);
+		return;
+	}
+	if (st.last_attempt == 0)
+		return;
+	add_time(o, "last_attempt", st.last_attempt);
+	if (st.last_outcome[0])
+		cJSON_AddStringToObject(o, "last_outcome", st.last_outcome);
+	if (st.last_problem[0])
+		cJSON_AddStringToObject(o, "last_problem", st.last_problem);
+	if (st.last_error[0])
+		cJSON_AddStringToObject(o, "last_error", st.last_error);
+	if (st.next_attempt > time(NULL))
+		add_time(o, "next_attempt", st.next_attempt);
+}
+
 /* A lineage whose record exists but whose first certificate does not:
  * its names come from the record. */
 static cJSON *unissued_json(struct engine *eng, const char *name)
@@ -124,6 +156,8 @@ static cJSON *entry(struct engine *eng, const char *name, bool recorded)
 		if (o)
 			cJSON_AddStringToObject(o, "name", name);
 	}
+	if (o && recorded)
+		add_attempt_state(eng, name, o);
 	if (o)
 		cJSON_AddStringToObject(o, "state", !recorded ? "no renewal record"
 		                                    : live    ? "ok"
@@ -165,6 +199,19 @@ static void print_entry(struct engine *eng, const cJSON *o)
 		fprintf(eng->out, "    Status: no renewal record, so it is not renewed (certonly "
 		                  "--cert-name %s -d NAME... takes it over)\n",
 		        name);
+	if (str_of(o, "last_attempt")) {
+		fprintf(eng->out, "    Last Attempt: %s (%s", str_of(o, "last_attempt"),
+		        str_of(o, "last_outcome") ? str_of(o, "last_outcome") : "unknown");
+		if (str_of(o, "last_problem"))
+			fprintf(eng->out, ", %s", str_of(o, "last_problem"));
+		if (str_of(o, "last_error"))
+			fprintf(eng->out, ": %s", str_of(o, "last_error"));
+		fprintf(eng->out, ")\n");
+	}
+	if (str_of(o, "next_attempt"))
+		fprintf(eng->out, "    Next Attempt: not before %s (the CA asked; --force-renewal "
+		                  "tries earlier)\n",
+		        str_of(o, "next_attempt"));
 	if (cJSON_IsTrue(pending))
 		fprintf(eng->out, "    Deploy: pending (%s); the next run retries it\n",
 		        str_of(o, "deploy_error") ? str_of(o, "deploy_error") : "not finished");

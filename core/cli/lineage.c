@@ -250,6 +250,56 @@ out:
 	return ret;
 }
 
+/* --- attempts ------------------------------------------------------------ */
+
+/* Record in NAME's status how the attempt went: FAILURE is its error, or
+ * NULL. A version that went live counts as issued or renewed even when a
+ * deploy step failed after it (that failure is kept as last_error). A
+ * failed first issuance leaves no lineage, so nothing is recorded then;
+ * a record that cannot be written is only reported, as it changes no
+ * certificate. */
+static void record_attempt(struct engine *eng, const char *name, bool renewal,
+                           bool went_live, const struct error *failure)
+{
+	struct lineage_status st = {.last_attempt = time(NULL)};
+	struct error e = {0};
+
+	if (!store_lineage_exists(&eng->store, name))
+		return;
+	snprintf(st.last_outcome, sizeof(st.last_outcome), "%s",
+	         went_live ? (renewal ? "renewed" : "issued") : "failed");
+	if (failure) {
+		snprintf(st.last_error, sizeof(st.last_error), "%s", failure->msg);
+		snprintf(st.last_problem, sizeof(st.last_problem), "%s", failure->problem_type);
+		if (!went_live)
+			st.next_attempt = failure->retry_at;
+	}
+	if (status_write_attempt(&eng->store, name, &st, &e) < 0)
+		log_msg(&eng->log, LVL_WARN, "cannot record the last attempt of %s: %s", name, e.msg);
+}
+
+/* True when an earlier attempt of NAME was told by the CA not to come
+ * back before a time still ahead; says so on the output. */
+static bool ca_asked_to_wait(struct engine *eng, const char *name)
+{
+	struct lineage_status st = {0};
+	struct error e = {0};
+	char when[64];
+
+	if (status_read(&eng->store, name, &st, &e) < 0) {
+		log_msg(&eng->log, LVL_WARN, "%s", e.msg);
+		return false;
+	}
+	if (st.next_attempt <= time(NULL))
+		return false;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&st.next_attempt));
+	fprintf(eng->out,
+	        "Certificate %s: the CA asked not to be contacted before %s; skipping (use "
+	        "--force-renewal to try anyway)\n",
+	        name, when);
+	return true;
+}
+
 /* --- due dates ---------------------------------------------------------- */
 
 /* Due when less than a third of the lifetime is left, when the names
@@ -299,7 +349,7 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 {
 	struct settings s;
 	char why[512];
-	int lock = -1, ret = -1;
+	int lock = -1, ret = -1, live;
 	bool exists;
 
 	*attempted = false;
@@ -325,13 +375,22 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 		ret = 0;
 		goto out;
 	}
+	/* Reading the record writes nothing: a lineage that was never
+	 * attempted keeps having no status file. */
+	if (!s.force_renewal && store_lineage_exists(&eng->store, name) &&
+	    ca_asked_to_wait(eng, name)) {
+		ret = 0;
+		goto out;
+	}
 	if (exists)
 		log_msg(&eng->log, LVL_INFO, "Renewing %s: %s", name,
 		        s.force_renewal ? "forced" : why);
 	*attempted = true;
-	if (preflight_lineage(eng, &s, name, e) < 0)
-		goto out;
-	ret = issue_lineage(eng, &s, name, exists, e);
+	live = store_live_version(&eng->store, name);
+	if (preflight_lineage(eng, &s, name, e) == 0)
+		ret = issue_lineage(eng, &s, name, exists, e);
+	record_attempt(eng, name, exists, store_live_version(&eng->store, name) != live,
+	               ret < 0 ? e : NULL);
 out:
 	settings_free(&s);
 	store_unlock(lock);

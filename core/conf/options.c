@@ -281,6 +281,38 @@ static int add_domain(struct parse *ps, const char *name, const char *origin, st
 	return settings_add_domain(ps->s, name, ps->positional ? &ps->cur : NULL, e);
 }
 
+/* Split a -d value on commas only, as certbot does, with the blanks
+ * around each name trimmed: "a.example, b.example" is two names, while
+ * "a b.example" stays one name and is refused by the name check instead
+ * of quietly becoming two. A value of blanks only adds nothing. */
+static int each_domain(struct parse *ps, const char *val, const char *origin, struct error *e)
+{
+	char *copy = NULL;
+	int rc = 0;
+
+	if (val[strspn(val, " \t")] == '\0')
+		return 0;
+	copy = strdup(val);
+	if (!copy)
+		return err_nomem(e);
+	for (char *t = copy, *next; t && rc == 0; t = next) {
+		char *end;
+		next = strchr(t, ',');
+		if (next)
+			*next++ = '\0';
+		t += strspn(t, " \t");
+		end = t + strlen(t);
+		while (end > t && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*t == '\0')
+			rc = err_set(e, EXIT_USAGE, "%s: empty name in \"%s\"", origin, val);
+		else
+			rc = add_domain(ps, t, origin, e);
+	}
+	free(copy);
+	return rc;
+}
+
 static int add_resolver(struct parse *ps, const char *addr, const char *origin, struct error *e)
 {
 	(void)origin;
@@ -297,7 +329,7 @@ static int apply(struct parse *ps, const struct optdef *o, const char *val, cons
 		return apply_field(s, o, d, val, origin, e);
 	switch (d->sp) {
 	case SP_DOMAINS:
-		return each_word(val, add_domain, ps, origin, e);
+		return each_domain(ps, val, origin, e);
 	case SP_RESOLVER:
 		return each_word(val, add_resolver, ps, origin, e);
 	case SP_VERBOSE:

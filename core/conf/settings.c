@@ -1,6 +1,7 @@
 /* struct settings: initial values, freeing, merging the sources, defaults,
  * and the names with their routes. The option fields are handled row by
  * row from conf/options.def. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -163,6 +164,22 @@ void settings_free(struct settings *s)
 
 /* --- names --------------------------------------------------------------- */
 
+bool settings_is_ip(const char *name)
+{
+	unsigned char addr[16];
+	char inner[64];
+	size_t n = strlen(name);
+
+	if (inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1)
+		return true;
+	/* "[2001:db8::1]", as an address is written in a URL. */
+	if (n < 3 || n - 2 >= sizeof(inner) || name[0] != '[' || name[n - 1] != ']')
+		return false;
+	memcpy(inner, name + 1, n - 2);
+	inner[n - 2] = '\0';
+	return inet_pton(AF_INET6, inner, addr) == 1 || inet_pton(AF_INET, inner, addr) == 1;
+}
+
 /* Names are compared and stored in lower case, as DNS is case-blind and
  * CAs return them lower-cased. */
 int settings_check_domain(const char *name, const char *origin, struct error *e)
@@ -170,8 +187,17 @@ int settings_check_domain(const char *name, const char *origin, struct error *e)
 	size_t n = strlen(name);
 	const char *p = name;
 
+	if (settings_is_ip(name))
+		return err_set(e, EXIT_USAGE,
+		               "%s: IP address identifiers (RFC 8738) are not supported yet: %s", origin,
+		               name);
 	if (n == 0 || n > 253)
 		return err_set(e, EXIT_USAGE, "%s: invalid domain \"%s\"", origin, name);
+	if (name[strcspn(name, " \t\n\v\f\r")] != '\0')
+		return err_set(e, EXIT_USAGE,
+		               "%s: invalid domain \"%s\": a name cannot contain blanks (separate "
+		               "names with commas)",
+		               origin, name);
 	if (strncmp(p, "*.", 2) == 0)
 		p += 2;
 	for (; *p; p++) {

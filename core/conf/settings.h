@@ -69,6 +69,9 @@ int settings_defaults(struct settings *s, struct error *e);
 /* Forget S's names and their routes. */
 void settings_drop_domains(struct settings *s);
 
+/* True when NAME is an IPv4 or IPv6 address, bare or in brackets: such
+ * identifiers (RFC 8738) are not DNS names and are refused. */
+bool settings_is_ip(const char *name);
 /* Check NAME (a "*." prefix allowed) as a DNS name; ORIGIN names where it
  * came from in the message. */
 int settings_check_domain(const char *name, const char *origin, struct error *e);

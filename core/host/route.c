@@ -154,6 +154,11 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	const struct plugin_module *m;
 	struct host_instance *hi = NULL;
 
+	/* Names reach here from renewal files and CSRs too, not only from -d:
+	 * an address would go to the CA as a DNS identifier. */
+	if (settings_is_ip(name))
+		return err_set(e, EXIT_USAGE,
+		               "IP address identifiers (RFC 8738) are not supported yet: %s", name);
 	m = authenticator_for(ctx, rt, name, wildcard, e);
 	if (!m)
 		return -1;

@@ -45,6 +45,23 @@ static cJSON *load(const char *path, struct error *e)
 	return doc;
 }
 
+/* A time in DOC under KEY; 0 when absent or not a plausible time. */
+static time_t time_of(const cJSON *doc, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e11)
+		return 0;
+	return (time_t)v->valuedouble;
+}
+
+static void copy_str(const cJSON *doc, const char *key, char *dst, size_t cap)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+
+	snprintf(dst, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
 int status_read(const struct store *s, const char *name, struct lineage_status *out,
                 struct error *e)
 {
@@ -73,6 +90,11 @@ int status_read(const struct store *s, const char *name, struct lineage_status *
 	v = cJSON_GetObjectItemCaseSensitive(doc, "updated");
 	if (cJSON_IsNumber(v))
 		st.updated = (time_t)v->valuedouble;
+	st.last_attempt = time_of(doc, "last_attempt");
+	st.next_attempt = time_of(doc, "next_attempt");
+	copy_str(doc, "last_outcome", st.last_outcome, sizeof(st.last_outcome));
+	copy_str(doc, "last_problem", st.last_problem, sizeof(st.last_problem));
+	copy_str(doc, "last_error", st.last_error, sizeof(st.last_error));
 	*out = st;
 	ret = 0;
 out:
@@ -89,8 +111,40 @@ static int set(cJSON *doc, const char *key, cJSON *item)
 	return cJSON_AddItemToObject(doc, key, item) ? 0 : (cJSON_Delete(item), -1);
 }
 
-int status_write(const struct store *s, const char *name, const struct lineage_status *st,
-                 struct error *e)
+/* Set KEY of DOC to the string VAL, or remove it when VAL is empty. */
+static int set_or_drop(cJSON *doc, const char *key, const char *val)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, key);
+	return val[0] ? set(doc, key, cJSON_CreateString(val)) : 0;
+}
+
+/* The deploy fields of ST into DOC. */
+static int put_deploy(cJSON *doc, const struct lineage_status *st)
+{
+	if (set(doc, "version", cJSON_CreateNumber(st->version)) < 0 ||
+	    set(doc, "deploy_pending", cJSON_CreateBool(st->deploy_pending)) < 0 ||
+	    set(doc, "issuer_changed", cJSON_CreateBool(st->issuer_changed)) < 0)
+		return -1;
+	/* An error belongs to a pending deploy only. */
+	return set_or_drop(doc, "deploy_error", st->deploy_pending ? st->deploy_error : "");
+}
+
+/* The attempt fields of ST into DOC. */
+static int put_attempt(cJSON *doc, const struct lineage_status *st)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "next_attempt");
+	if (set(doc, "last_attempt", cJSON_CreateNumber((double)st->last_attempt)) < 0 ||
+	    set_or_drop(doc, "last_outcome", st->last_outcome) < 0 ||
+	    set_or_drop(doc, "last_problem", st->last_problem) < 0 ||
+	    set_or_drop(doc, "last_error", st->last_error) < 0)
+		return -1;
+	return st->next_attempt ? set(doc, "next_attempt", cJSON_CreateNumber((double)st->next_attempt))
+	                        : 0;
+}
+
+/* Rewrite NAME's record with PUT applied to what is on disk. */
+static int update(const struct store *s, const char *name, const struct lineage_status *st,
+                  int (*put)(cJSON *, const struct lineage_status *), struct error *e)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
 	cJSON *doc = NULL;
@@ -105,17 +159,7 @@ int status_write(const struct store *s, const char *name, const struct lineage_s
 	doc = load(path, e);
 	if (!doc)
 		goto out;
-	if (set(doc, "version", cJSON_CreateNumber(st->version)) < 0 ||
-	    set(doc, "deploy_pending", cJSON_CreateBool(st->deploy_pending)) < 0 ||
-	    set(doc, "issuer_changed", cJSON_CreateBool(st->issuer_changed)) < 0 ||
-	    set(doc, "updated", cJSON_CreateNumber((double)time(NULL))) < 0) {
-		err_nomem(e);
-		goto out;
-	}
-	/* An error belongs to a pending deploy only. */
-	cJSON_DeleteItemFromObjectCaseSensitive(doc, "deploy_error");
-	if (st->deploy_pending && st->deploy_error[0] &&
-	    set(doc, "deploy_error", cJSON_CreateString(st->deploy_error)) < 0) {
+	if (put(doc, st) < 0 || set(doc, "updated", cJSON_CreateNumber((double)time(NULL))) < 0) {
 		err_nomem(e);
 		goto out;
 	}
@@ -129,4 +173,16 @@ out:
 	free(text);
 	cJSON_Delete(doc);
 	return ret;
+}
+
+int status_write(const struct store *s, const char *name, const struct lineage_status *st,
+                 struct error *e)
+{
+	return update(s, name, st, put_deploy, e);
+}
+
+int status_write_attempt(const struct store *s, const char *name,
+                         const struct lineage_status *st, struct error *e)
+{
+	return update(s, name, st, put_attempt, e);
 }

@@ -84,11 +84,13 @@ static void close_from(int lowfd)
 	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
 		return;
 #endif
+	/* Older kernels have no close_range: every possible descriptor,
+	 * however high the limit, since one left open leaks as surely. */
 	long max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (int fd = lowfd; fd < max; fd++)
-		close(fd);
+	if (max < 0)
+		max = 1024;
+	for (long fd = lowfd; fd < max; fd++)
+		close((int)fd);
 }
 
 /* In the child: only async-signal-safe calls until exec. */

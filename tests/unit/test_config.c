@@ -266,6 +266,91 @@ static void test_absolute_paths(void)
 	settings_free(&s);
 }
 
+/* -d and `domains =` split on commas only, blanks around them trimmed, as
+ * certbot does; a name with a blank inside, an empty name or an IP address
+ * is refused with the value in the message. */
+static void test_domains(const char *dir)
+{
+	struct settings s;
+	struct error e = {0};
+	char path[PATH_MAX];
+
+	{
+		const char *a[] = {"certonly", "-d", "a.example, b.example ,c.example", "-d",
+		                   " d.example\t", NULL};
+		CHECK(parse(&s, &e, a) == 0);
+		CHECK(s.n_domains == 4);
+		CHECK_STR(s.domains[0], "a.example");
+		CHECK_STR(s.domains[1], "b.example");
+		CHECK_STR(s.domains[2], "c.example");
+		CHECK_STR(s.domains[3], "d.example");
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "-d", "a b.example.com", NULL};
+		CHECK(parse(&s, &e, a) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, "\"a b.example.com\"") != NULL);
+		CHECK(s.n_domains == 0);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "--domains=a.example,\tb c.example", NULL};
+		CHECK(parse(&s, &e, a) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, "\"b c.example\"") != NULL);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "-d", "a.example,,b.example", NULL};
+		CHECK(parse(&s, &e, a) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, "a.example,,b.example") != NULL);
+		settings_free(&s);
+	}
+	{
+		const char *a[] = {"certonly", "-d", "a.example\nb.example", NULL};
+		CHECK(parse(&s, &e, a) < 0 && e.exit_code == EXIT_USAGE);
+		settings_free(&s);
+	}
+	{
+		static const char *const ips[] = {"192.0.2.1", "2001:db8::1", "[2001:db8::1]",
+		                                  "::ffff:192.0.2.1", "[192.0.2.1]"};
+		for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
+			const char *a[] = {"certonly", "-d", ips[i], NULL};
+			char want[128];
+			snprintf(want, sizeof(want),
+			         "IP address identifiers (RFC 8738) are not supported yet: %s", ips[i]);
+			CHECK(parse(&s, &e, a) < 0 && e.exit_code == EXIT_USAGE);
+			CHECK(strstr(e.msg, want) != NULL);
+			CHECK(settings_is_ip(ips[i]));
+			settings_free(&s);
+		}
+		CHECK(!settings_is_ip("192.0.2.1.example"));
+		CHECK(!settings_is_ip("1.2.3"));
+		CHECK(!settings_is_ip("[a.example]"));
+		CHECK(!settings_is_ip("a.example"));
+	}
+	/* The same rules for cli.ini's domains. */
+	snprintf(path, sizeof(path), "%s/domains.ini", dir);
+	write_file(path, "domains = x.example, y.example\n");
+	settings_init(&s);
+	err_clear(&e);
+	CHECK(settings_from_ini(&s, path, false, &e) == 0);
+	CHECK(s.n_domains == 2);
+	CHECK_STR(s.domains[1], "y.example");
+	settings_free(&s);
+	write_file(path, "domains = x.example y.example\n");
+	settings_init(&s);
+	err_clear(&e);
+	CHECK(settings_from_ini(&s, path, false, &e) < 0 && e.exit_code == EXIT_USAGE);
+	CHECK(strstr(e.msg, "\"x.example y.example\"") != NULL);
+	settings_free(&s);
+	write_file(path, "domains = 192.0.2.7\n");
+	settings_init(&s);
+	err_clear(&e);
+	CHECK(settings_from_ini(&s, path, false, &e) < 0 && e.exit_code == EXIT_USAGE);
+	CHECK(strstr(e.msg, "not supported yet: 192.0.2.7") != NULL);
+	settings_free(&s);
+}
+
 int main(void)
 {
 	struct settings s, ini, merged;
@@ -464,6 +549,7 @@ int main(void)
 	test_load(dir);
 	test_help(dir);
 	test_absolute_paths();
+	test_domains(dir);
 
 	/* Renewal files: what is saved is what is loaded. */
 	{

@@ -345,6 +345,26 @@ static void test_version_steps(struct store *s, const char *dir)
 		free(text);
 	}
 	CHECK(status_read(s, L, &st, &e) == 0 && st.version == 2 && !st.deploy_pending);
+	CHECK(st.next_attempt == 42);
+	/* An attempt replaces the attempt keys only; a success drops the
+	 * failure's keys and the CA's time. */
+	st = (struct lineage_status){.last_attempt = 1000, .next_attempt = 2000};
+	snprintf(st.last_outcome, sizeof(st.last_outcome), "failed");
+	snprintf(st.last_problem, sizeof(st.last_problem), "rateLimited");
+	snprintf(st.last_error, sizeof(st.last_error), "too many requests");
+	CHECK(status_write_attempt(s, L, &st, &e) == 0);
+	memset(&st, 0, sizeof(st));
+	CHECK(status_read(s, L, &st, &e) == 0 && st.version == 2 && st.last_attempt == 1000 &&
+	      st.next_attempt == 2000 && strcmp(st.last_outcome, "failed") == 0 &&
+	      strcmp(st.last_problem, "rateLimited") == 0 &&
+	      strcmp(st.last_error, "too many requests") == 0);
+	st = (struct lineage_status){.last_attempt = 3000};
+	snprintf(st.last_outcome, sizeof(st.last_outcome), "renewed");
+	CHECK(status_write_attempt(s, L, &st, &e) == 0);
+	memset(&st, 0, sizeof(st));
+	CHECK(status_read(s, L, &st, &e) == 0 && st.version == 2 && st.last_attempt == 3000 &&
+	      st.next_attempt == 0 && strcmp(st.last_outcome, "renewed") == 0 &&
+	      st.last_problem[0] == '\0' && st.last_error[0] == '\0');
 	CHECK(write_file(p, "[1]", 0644) == 0);
 	CHECK(status_read(s, L, &st, &e) < 0 && e.exit_code == EXIT_OP);
 	err_clear(&e);
