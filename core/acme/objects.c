@@ -244,6 +244,10 @@ static int identifier(const cJSON *j, const char *what, const char *url,
 
 	if (!cJSON_IsObject(j) || !type || !value || !*type || !*value)
 		return bad(e, what, url, "an identifier lacks a \"type\" or \"value\" string");
+	/* Identifiers end up in log lines and error messages as they are. */
+	for (const char *p = value; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return bad(e, what, url, "an identifier has a control character");
 	if (!(out->type = strdup(type)) || !(out->value = strdup(value)))
 		return err_nomem(e);
 	return 0;

@@ -178,6 +178,9 @@ static void authz(void)
 	BAD(obj_authz_parse, struct obj_authz, obj_authz_free, "{\"status\":\"ready\"}",
 	    "\"status\" \"ready\" is not one of its statuses");
 	BAD(obj_authz_parse, struct obj_authz, obj_authz_free,
+	    "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"a.t\\nest\"},"
+	    "\"challenges\":[{}]}", "an identifier has a control character");
+	BAD(obj_authz_parse, struct obj_authz, obj_authz_free,
 	    "{\"status\":\"pending\",\"identifier\":\"a.test\"}",
 	    "an identifier lacks a \"type\" or \"value\" string");
 	BAD(obj_authz_parse, struct obj_authz, obj_authz_free,
