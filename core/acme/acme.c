@@ -18,15 +18,24 @@ void acme_reply_free(struct acme_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int parse_reply(struct http_response *hr, struct acme_reply *out)
+/* Every JSON reply of the CA passes here. A \u0000 escape in a string is
+ * refused: cJSON would cut the string short there, and a shortened token
+ * or URL must never be acted on. */
+static int parse_reply(struct http_response *hr, const char *url, struct acme_reply *out,
+                       struct error *e)
 {
 	char *ct = http_header(hr, "Content-Type");
+	bool json = ct && strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "json") &&
+	            hr->body.data;
 
-	memset(out, 0, sizeof(*out));
-	out->status = hr->status;
-	if (ct && strncasecmp(ct, "application/", 12) == 0 && strstr(ct, "json") && hr->body.data)
-		out->json = cJSON_ParseWithLength(hr->body.data, hr->body.len);
 	free(ct);
+	memset(out, 0, sizeof(*out));
+	if (json && obj_json_has_nul(hr->body.data, hr->body.len))
+		return err_set(e, EXIT_OP, "the CA's reply from %s has a NUL character (\\u0000) "
+		                           "in a string; refusing it", url);
+	out->status = hr->status;
+	if (json)
+		out->json = cJSON_ParseWithLength(hr->body.data, hr->body.len);
 	out->location = http_header(hr, "Location");
 	out->http = *hr;
 	memset(hr, 0, sizeof(*hr));
@@ -38,6 +47,7 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
 {
 	struct http_response hr = {0};
 	struct retry rt;
+	struct obj_directory d = {0};
 	cJSON *dir = NULL;
 	int ret = -1;
 
@@ -53,14 +63,18 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
 		        hr.status);
 		goto out;
 	}
-	dir = cJSON_ParseWithLength(hr.body.data ? hr.body.data : "", hr.body.len);
-	if (!cJSON_IsObject(dir) || !cJSON_IsString(cJSON_GetObjectItem(dir, "newNonce")) ||
-	    !cJSON_IsString(cJSON_GetObjectItem(dir, "newAccount")) ||
-	    !cJSON_IsString(cJSON_GetObjectItem(dir, "newOrder"))) {
-		err_set(e, EXIT_OP, "%s is not an ACME directory (no newNonce/newAccount/newOrder)",
-		        url);
+	if (hr.body.data && obj_json_has_nul(hr.body.data, hr.body.len)) {
+		err_set(e, EXIT_OP, "the ACME directory %s has a NUL character (\\u0000) in a "
+		                    "string; refusing it", url);
 		goto out;
 	}
+	dir = cJSON_ParseWithLength(hr.body.data ? hr.body.data : "", hr.body.len);
+	if (!dir) {
+		err_set(e, EXIT_OP, "%s is not an ACME directory (not JSON); check --server", url);
+		goto out;
+	}
+	if (obj_directory_parse(dir, url, &d, e) < 0)
+		goto out;
 	a->dir_url = strdup(url);
 	if (!a->dir_url) {
 		err_nomem(e);
@@ -68,8 +82,11 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
 	}
 	a->dir = dir;
 	dir = NULL;
+	a->d = d;
+	memset(&d, 0, sizeof(d));
 	ret = 0;
 out:
+	obj_directory_free(&d);
 	cJSON_Delete(dir);
 	http_response_free(&hr);
 	return ret;
@@ -85,6 +102,7 @@ void acme_close(struct acme *a)
 	if (!a)
 		return;
 	cJSON_Delete(a->dir);
+	obj_directory_free(&a->d);
 	free(a->dir_url);
 	free(a->kid);
 	nonce_pool_free(&a->nonces);
@@ -93,24 +111,17 @@ void acme_close(struct acme *a)
 
 const char *acme_resource(const struct acme *a, const char *name)
 {
-	const cJSON *v = cJSON_GetObjectItem(a->dir, name);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static const cJSON *dir_meta(const struct acme *a, const char *name)
-{
-	return cJSON_GetObjectItem(cJSON_GetObjectItem(a->dir, "meta"), name);
+	return obj_directory_url(&a->d, name);
 }
 
 bool acme_eab_required(const struct acme *a)
 {
-	return cJSON_IsTrue(dir_meta(a, "externalAccountRequired"));
+	return a->d.eab_required;
 }
 
 const char *acme_terms(const struct acme *a)
 {
-	const cJSON *v = dir_meta(a, "termsOfService");
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return a->d.terms;
 }
 
 const char *acme_problem_type(const cJSON *problem)
@@ -207,7 +218,10 @@ static int post_signed(struct acme *a, EVP_PKEY *key, const char *kid, const cha
 			continue;
 		}
 		nonce_keep(&a->nonces, &hr);
-		parse_reply(&hr, &r);
+		rc = parse_reply(&hr, url, &r, e);
+		http_response_free(&hr);
+		if (rc < 0)
+			goto out;
 		if (r.status < 400)
 			break;
 		ptype = acme_problem_type(r.json);

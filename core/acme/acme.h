@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/http.h"
 #include "acme/nonce.h"
+#include "acme/objects.h"
 
 struct log;
 
@@ -20,7 +21,8 @@ struct acme {
 	struct http_client *http; /* borrowed */
 	struct log *log;          /* borrowed */
 	char *dir_url;
-	cJSON *dir;               /* the directory object */
+	cJSON *dir;               /* the directory object as the CA sent it */
+	struct obj_directory d;   /* its validated fields */
 	struct nonce_pool nonces;
 	EVP_PKEY *key;            /* borrowed account key; NULL until known */
 	char *kid;                /* account URL once known */
@@ -30,7 +32,8 @@ struct acme {
 
 struct acme_reply {
 	long status;
-	cJSON *json;              /* parsed body when it is JSON, else NULL */
+	cJSON *json;              /* parsed body when it is JSON, else NULL; a JSON
+	                           * body with a \u0000 in a string is refused */
 	struct http_response http;
 	char *location;           /* Location header, if any */
 };

@@ -18,12 +18,12 @@
 #include "dns/client.h"
 #include "dns/propagation.h"
 #include "acme/jws.h"
+#include "acme/objects.h"
+#include "acme/order_lost.h"
 #include "base/log.h"
 #include "acme/order.h"
 #include "host/route.h"
 #include "store/orders.h"
-
-#define TOKEN_MAX 256
 
 struct authz {
 	const struct routed_name *on;
@@ -63,12 +63,6 @@ void order_result_free(struct order_result *r)
 	r->n_chains = 0;
 }
 
-static const char *json_str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static const struct routed_name *find_name(const struct routed_name *names, size_t n,
                                           const char *ident, bool wildcard)
 {
@@ -87,20 +81,16 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
                          size_t n, const char *thumb, bool *dead, struct error *e)
 {
 	struct acme_reply r = {0};
-	const cJSON *id, *ch;
-	const char *status, *value;
+	struct obj_authz az = {0};
+	const struct obj_challenge *ch;
+	const char *type, *value;
 	int ret = -1;
 
-	if (acme_post(a, "fetching an authorization", z->url, NULL, &r, e) < 0)
+	if (acme_post(a, "fetching an authorization", z->url, NULL, &r, e) < 0 ||
+	    obj_authz_parse(r.json, z->url, &az, e) < 0)
 		goto out;
-	id = cJSON_GetObjectItem(r.json, "identifier");
-	value = json_str(id, "value");
-	status = json_str(r.json, "status");
-	if (!value || !status) {
-		err_set(e, EXIT_OP, "malformed authorization from %s", z->url);
-		goto out;
-	}
-	z->wildcard = cJSON_IsTrue(cJSON_GetObjectItem(r.json, "wildcard"));
+	value = az.id.value;
+	z->wildcard = az.wildcard;
 	if (!(z->identifier = strdup(value))) {
 		err_nomem(e);
 		goto out;
@@ -111,48 +101,32 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 		        z->wildcard ? "*." : "", value);
 		goto out;
 	}
-	if (strcmp(status, "valid") == 0) {
+	if (az.status == OBJ_ST_VALID) {
 		z->done = true;
 		ret = 0;
 		goto out;
 	}
-	if (strcmp(status, "pending") != 0) {
+	if (az.status != OBJ_ST_PENDING) {
 		/* invalid, deactivated, expired or revoked: the order cannot
 		 * become ready any more. */
 		*dead = true;
-		err_set(e, EXIT_OP, "authorization for %s is %s, not pending", value, status);
+		err_set(e, EXIT_OP, "authorization for %s is %s, not pending", value,
+		        obj_status_name(az.status));
 		goto out;
 	}
-	cJSON_ArrayForEach(ch, cJSON_GetObjectItem(r.json, "challenges")) {
-		const char *type = json_str(ch, "type"), *url = json_str(ch, "url"),
-		           *token = json_str(ch, "token"), *cst = json_str(ch, "status");
-		if (!type || strcmp(type, challenge_type_name(z->on->challenge)) != 0)
-			continue;
-		if (!url || strncmp(url, "https://", 8) != 0) {
-			err_set(e, EXIT_OP, "the %s challenge for %s has no https URL", type, value);
-			goto out;
-		}
-		/* The token becomes a file name and a DNS value: only base64url
-		 * characters may pass (RFC 8555 §8.1). */
-		if (!token || !b64url_valid(token, TOKEN_MAX)) {
-			err_set(e, EXIT_OP, "the CA sent an unsafe %s token for %s; refusing it", type,
-			        value);
-			goto out;
-		}
-		if (!(z->chall_url = strdup(url)) || !(z->token = strdup(token))) {
-			err_nomem(e);
-			goto out;
-		}
-		/* A run cut short after answering: the CA is validating, and a
-		 * second answer would be refused. */
-		z->answered = cst && (strcmp(cst, "processing") == 0 || strcmp(cst, "valid") == 0);
-		break;
-	}
-	if (!z->chall_url) {
-		err_set(e, EXIT_OP, "the CA offers no %s challenge for %s",
-		        challenge_type_name(z->on->challenge), value);
+	type = challenge_type_name(z->on->challenge);
+	ch = obj_authz_challenge(&az, type);
+	if (!ch || !ch->token) {
+		err_set(e, EXIT_OP, "the CA offers no %s challenge for %s", type, value);
 		goto out;
 	}
+	if (!(z->chall_url = strdup(ch->url)) || !(z->token = strdup(ch->token))) {
+		err_nomem(e);
+		goto out;
+	}
+	/* A run cut short after answering: the CA is validating, and a
+	 * second answer would be refused. */
+	z->answered = ch->status == OBJ_ST_PROCESSING || ch->status == OBJ_ST_VALID;
 	{
 		size_t len = strlen(z->token) + 1 + strlen(thumb) + 1;
 		z->key_auth = malloc(len);
@@ -173,6 +147,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 	}
 	ret = 0;
 out:
+	obj_authz_free(&az);
 	acme_reply_free(&r);
 	return ret;
 }
@@ -193,25 +168,25 @@ static void fill_challenge(const struct authz *z, struct challenge_desc *c)
 	}
 }
 
-/* Poll URL until its status leaves the pending-like states in WAITING. */
-static int poll_status(struct acme *a, const char *what, const char *url,
-                       const char *const *waiting, struct acme_reply *out, struct error *e)
+/* Poll URL, an object of KIND ("order", "authorization"), until its
+ * status leaves the states in WAITING (ended by OBJ_ST_NONE); *ST gets
+ * the status it reached. */
+static int poll_status(struct acme *a, const char *what, const char *kind, const char *url,
+                       const enum obj_status *waiting, struct acme_reply *out,
+                       enum obj_status *st, struct error *e)
 {
 	for (long i = 0; i < a->max_polls; i++) {
 		struct acme_reply r = {0};
-		const char *st;
 		bool wait = false;
 
 		if (acme_post(a, what, url, NULL, &r, e) < 0)
 			return -1;
-		st = json_str(r.json, "status");
-		if (!st) {
+		if (obj_status_of(r.json, kind, url, st, e) < 0) {
 			acme_reply_free(&r);
-			return err_set(e, EXIT_OP, "%s: no status in the reply from %s", what, url);
+			return -1;
 		}
-		for (size_t k = 0; waiting[k]; k++)
-			if (strcmp(st, waiting[k]) == 0)
-				wait = true;
+		for (size_t k = 0; waiting[k] != OBJ_ST_NONE; k++)
+			wait = wait || *st == waiting[k];
 		if (!wait) {
 			*out = r;
 			return 0;
@@ -229,11 +204,19 @@ static int poll_status(struct acme *a, const char *what, const char *url,
 			free(ra);
 			acme_reply_free(&r);
 			/* The run's deadline (--timeout) bounds every wait: give
-			 * up now rather than sleep past it. */
-			if (a->deadline && now + (ms + 999) / 1000 > a->deadline) {
+			 * up now rather than sleep past it, and say when the CA
+			 * would have us come back. */
+			if (a->deadline && (now + (ms + 999) / 1000 > a->deadline || at > a->deadline)) {
+				char when[80] = "";
+				struct tm tm;
+
+				if (at > a->deadline && gmtime_r(&at, &tm))
+					strftime(when, sizeof(when),
+					         "; the CA asks to be tried again at %Y-%m-%d %H:%M:%S UTC",
+					         &tm);
 				err_set_kind(e, EXIT_OP, ERR_TIMEOUT,
-				             "%s: %s is still not done at this run's time limit (--timeout)",
-				             what, url);
+				             "%s: %s is still %s at this run's time limit (--timeout)%s",
+				             what, url, obj_status_name(*st), when);
 				if (at > a->deadline)
 					err_set_retry_at(e, at);
 				return -1;
@@ -297,7 +280,7 @@ out:
 static int validate_all(struct acme *a, struct log *log, const struct order_dns *dns,
                         struct authz *zs, size_t n, bool *dead, struct error *e)
 {
-	static const char *const pending[] = {"pending", "processing", NULL};
+	static const enum obj_status pending[] = {OBJ_ST_PENDING, OBJ_ST_PROCESSING, OBJ_ST_NONE};
 	struct challenge_desc c;
 	int ret = -1;
 
@@ -329,13 +312,13 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 	testpoint("challenges-answered");
 	for (size_t i = 0; i < n; i++) {
 		struct acme_reply r = {0};
-		const char *st;
+		enum obj_status st;
 		if (zs[i].done)
 			continue;
-		if (poll_status(a, "waiting for validation", zs[i].url, pending, &r, e) < 0)
+		if (poll_status(a, "waiting for validation", "authorization", zs[i].url, pending, &r,
+		                &st, e) < 0)
 			goto out;
-		st = json_str(r.json, "status");
-		if (strcmp(st, "valid") != 0) {
+		if (st != OBJ_ST_VALID) {
 			*dead = true;
 			authz_error(r.json, zs[i].on->name, e);
 			acme_reply_free(&r);
@@ -432,65 +415,100 @@ out:
 	return ret;
 }
 
-/* Place the order for NAMES: *R gets the CA's reply, *ORDER_URL and
- * *FINALIZE (owned by the caller) its Location and finalize URLs. */
-static int place_order(struct acme *a, struct log *log, const struct routed_name *names, size_t n,
-                       struct acme_reply *r, char **order_url, char **finalize, struct error *e)
+static bool answer_lost(const struct error *e)
 {
-	char *payload = identifiers_payload(names, n);
-	int ret = -1;
+	return e->kind == ERR_NETWORK || e->kind == ERR_TIMEOUT;
+}
 
-	if (!payload) {
+/* Place the order for NAMES: *ORD gets the CA's order and *ORDER_URL
+ * (owned by the caller) its Location. newOrder is not idempotent: when
+ * its answer is lost the CA may have created the order, so the account's
+ * orders are searched for it before another one is placed, and a second
+ * lost answer ends the run. */
+static int place_order(struct acme *a, struct log *log, const struct routed_name *names, size_t n,
+                       struct obj_order *ord, char **order_url, struct error *e)
+{
+	struct acme_reply r = {0};
+	struct error lost = {0};
+	const char **list = calloc(n ? n : 1, sizeof(*list));
+	char *payload = identifiers_payload(names, n);
+	int found, ret = -1;
+
+	if (!payload || !list) {
 		err_nomem(e);
 		goto out;
 	}
-	if (acme_post(a, "placing the order", acme_resource(a, "newOrder"), payload, r, e) < 0)
-		goto out;
-	if (!r->location || !json_str(r->json, "finalize")) {
-		err_set(e, EXIT_OP, "the CA's order has no Location or finalize URL");
+	for (size_t i = 0; i < n; i++)
+		list[i] = names[i].name;
+	for (int attempt = 1;; attempt++) {
+		if (acme_post(a, "placing the order", acme_resource(a, "newOrder"), payload, &r,
+		              e) == 0)
+			break;
+		if (!answer_lost(e))
+			goto out;
+		lost = *e;
+		err_clear(e);
+		log_msg(log, LVL_INFO, "The answer to the new order was lost (%s); looking for it "
+		        "among the account's orders", lost.msg);
+		found = order_find_lost(a, log, list, n, ord, order_url, e);
+		if (found < 0)
+			goto out;
+		if (found) {
+			log_msg(log, LVL_INFO, "Adopting order %s (%s), which the CA created for the "
+			        "lost request", *order_url, obj_status_name(ord->status));
+			ret = 0;
+			goto out;
+		}
+		if (attempt == 2) {
+			*e = lost;
+			goto out;
+		}
+		log_msg(log, LVL_INFO, "The CA has no such order; placing it again");
+	}
+	if (!r.location || strncmp(r.location, "https://", 8) != 0) {
+		err_set(e, EXIT_OP, "the CA's new order has no https Location");
 		goto out;
 	}
-	if (!(*order_url = strdup(r->location)) ||
-	    !(*finalize = strdup(json_str(r->json, "finalize")))) {
+	if (obj_order_parse(r.json, r.location, ord, e) < 0)
+		goto out;
+	if (!(*order_url = strdup(r.location))) {
+		obj_order_free(ord);
 		err_nomem(e);
 		goto out;
 	}
 	log_msg(log, LVL_DEBUG, "Order %s", *order_url);
 	ret = 0;
 out:
+	acme_reply_free(&r);
 	free(payload);
+	free(list);
 	return ret;
 }
 
-/* Fetch every authorization ORDER lists into ZS (room for N), counting
+/* Fetch every authorization ORD lists into ZS (room for N), counting
  * them in *NZ as they are set up so the caller frees exactly those, and
  * sort them into the order the user gave the names. */
-static int prepare_all(struct acme *a, const cJSON *order, const struct routed_name *names,
-                       size_t n, struct authz **zs_out, size_t *nz, bool *dead, struct error *e)
+static int prepare_all(struct acme *a, const struct obj_order *ord,
+                       const struct routed_name *names, size_t n, struct authz **zs_out,
+                       size_t *nz, bool *dead, struct error *e)
 {
-	const cJSON *auths = cJSON_GetObjectItem(order, "authorizations"), *au;
 	struct authz *zs;
 	char *thumb = NULL;
 	int ret = -1;
 
-	if (!cJSON_IsArray(auths) || cJSON_GetArraySize(auths) < 1 ||
-	    (size_t)cJSON_GetArraySize(auths) > n)
-		return err_set(e, EXIT_OP, "the order lists %d authorizations for %zu names",
-		               cJSON_GetArraySize(auths), n);
-	zs = calloc((size_t)cJSON_GetArraySize(auths), sizeof(*zs));
+	if (ord->n_authzs < 1 || ord->n_authzs > n)
+		return err_set(e, EXIT_OP, "the order lists %zu authorizations for %zu names",
+		               ord->n_authzs, n);
+	zs = calloc(ord->n_authzs, sizeof(*zs));
 	*zs_out = zs;
 	thumb = jws_thumbprint(a->key, e);
 	if (!zs || !thumb) {
 		err_nomem(e);
 		goto out;
 	}
-	cJSON_ArrayForEach(au, auths) {
+	for (size_t i = 0; i < ord->n_authzs; i++) {
 		struct authz *z = &zs[*nz];
-		if (!cJSON_IsString(au) || strncmp(au->valuestring, "https://", 8) != 0) {
-			err_set(e, EXIT_OP, "the order lists a malformed authorization URL");
-			goto out;
-		}
-		if (!(z->url = strdup(au->valuestring))) {
+		if (!(z->url = strdup(ord->authzs[i]))) {
 			err_nomem(e);
 			goto out;
 		}
@@ -539,63 +557,111 @@ out:
 	return ret;
 }
 
-/* Once every authorization is valid: finalize when the order is ready,
- * wait while it is processing, and download the certificate. *DEAD tells
- * that the CA declared the order invalid. */
-static int finish_order(struct acme *a, const char *order_url, const char *finalize,
-                        const unsigned char *csr_der, size_t csr_len, struct order_result *res,
-                        bool *dead, struct error *e)
+/* Finalize an order that is ready. finalize is not idempotent either:
+ * when its answer is lost the order tells whether the CA acted on it
+ * (processing or valid), and only an order still ready gets the CSR once
+ * more. */
+static int finalize_once(struct acme *a, struct log *log, const char *order_url,
+                         const char *finalize, const unsigned char *csr_der, size_t csr_len,
+                         bool *dead, struct error *e)
 {
-	static const char *const order_pending[] = {"pending", NULL};
-	static const char *const order_processing[] = {"processing", NULL};
 	struct acme_reply r = {0};
-	const char *st, *cert_url;
+	struct error lost = {0};
+	enum obj_status st;
 	int ret = -1;
 
-	if (poll_status(a, "waiting for the order to be ready", order_url, order_pending, &r, e) < 0)
-		goto out;
-	st = json_str(r.json, "status");
-	if (strcmp(st, "ready") != 0 && strcmp(st, "valid") != 0 && strcmp(st, "processing") != 0) {
-		*dead = strcmp(st, "invalid") == 0;
-		err_set(e, EXIT_OP, "the order is %s instead of ready", st);
+	if (send_csr(a, finalize, csr_der, csr_len, dead, e) == 0) {
+		ret = 0;
 		goto out;
 	}
-	if (strcmp(st, "ready") == 0) {
-		if (send_csr(a, finalize, csr_der, csr_len, dead, e) < 0)
-			goto out;
-		testpoint("finalize-sent");
-	}
-	acme_reply_free(&r);
-	/* Finalization may be asynchronous: poll while "processing". */
-	if (poll_status(a, "waiting for the certificate", order_url, order_processing, &r, e) < 0)
+	if (!answer_lost(e))
 		goto out;
-	st = json_str(r.json, "status");
-	cert_url = json_str(r.json, "certificate");
-	if (strcmp(st, "valid") != 0 || !cert_url || strncmp(cert_url, "https://", 8) != 0) {
-		*dead = strcmp(st, "invalid") == 0;
-		err_set(e, EXIT_OP, "the order ended %s without a certificate URL", st);
+	lost = *e;
+	err_clear(e);
+	log_msg(log, LVL_INFO, "The answer to finalize was lost (%s); checking order %s instead "
+	        "of sending it again", lost.msg, order_url);
+	if (acme_post(a, "checking the order after a lost finalize", order_url, NULL, &r, e) < 0 ||
+	    obj_status_of(r.json, "order", order_url, &st, e) < 0)
+		goto out;
+	if (st == OBJ_ST_PROCESSING || st == OBJ_ST_VALID) {
+		log_msg(log, LVL_INFO, "The CA took the finalize request: order %s is %s", order_url,
+		        obj_status_name(st));
+		ret = 0;
 		goto out;
 	}
-	ret = download(a, cert_url, res, e);
+	if (st != OBJ_ST_READY) {
+		*dead = st == OBJ_ST_INVALID;
+		err_set(e, EXIT_OP, "the order is %s after a lost finalize request (%s)",
+		        obj_status_name(st), lost.msg);
+		goto out;
+	}
+	log_msg(log, LVL_INFO, "Order %s is still ready: the CA did not act; finalizing again",
+	        order_url);
+	ret = send_csr(a, finalize, csr_der, csr_len, dead, e);
 out:
 	acme_reply_free(&r);
 	return ret;
 }
 
-/* Fetch the recorded order J->resume. Returns 1 when the CA still has it
- * pending, ready, processing or valid (*R its state, *ORDER_URL and
- * *FINALIZE as place_order sets them); 0 when it cannot be resumed, after
- * removing the record; -1 on a failure that keeps the record for the next
- * run (the network, a signal, an account the CA forgot). */
-static int resume_order(struct acme *a, struct log *log, const struct order_journal *j,
-                        struct acme_reply *r, char **order_url, char **finalize,
-                        struct error *e)
+/* Once every authorization is valid: finalize when the order is ready,
+ * wait while it is processing, and download the certificate. *DEAD tells
+ * that the CA declared the order invalid. */
+static int finish_order(struct acme *a, struct log *log, const char *order_url,
+                        const char *finalize, const unsigned char *csr_der, size_t csr_len,
+                        struct order_result *res, bool *dead, struct error *e)
 {
-	static const char *const live[] = {"pending", "ready", "processing", "valid", NULL};
-	const char *st = NULL, *fin = NULL;
-	bool ok = false;
+	static const enum obj_status order_pending[] = {OBJ_ST_PENDING, OBJ_ST_NONE};
+	static const enum obj_status order_processing[] = {OBJ_ST_PROCESSING, OBJ_ST_NONE};
+	struct acme_reply r = {0};
+	struct obj_order ord = {0};
+	enum obj_status st;
+	int ret = -1;
 
-	if (acme_post(a, "fetching the recorded order", j->resume, NULL, r, e) < 0) {
+	if (poll_status(a, "waiting for the order to be ready", "order", order_url, order_pending,
+	                &r, &st, e) < 0)
+		goto out;
+	if (st != OBJ_ST_READY && st != OBJ_ST_VALID && st != OBJ_ST_PROCESSING) {
+		*dead = st == OBJ_ST_INVALID;
+		err_set(e, EXIT_OP, "the order is %s instead of ready", obj_status_name(st));
+		goto out;
+	}
+	if (st == OBJ_ST_READY) {
+		if (finalize_once(a, log, order_url, finalize, csr_der, csr_len, dead, e) < 0)
+			goto out;
+		testpoint("finalize-sent");
+	}
+	acme_reply_free(&r);
+	/* Finalization may be asynchronous: poll while "processing". */
+	if (poll_status(a, "waiting for the certificate", "order", order_url, order_processing, &r,
+	                &st, e) < 0 ||
+	    obj_order_parse(r.json, order_url, &ord, e) < 0)
+		goto out;
+	if (ord.status != OBJ_ST_VALID || !ord.certificate) {
+		*dead = ord.status == OBJ_ST_INVALID;
+		err_set(e, EXIT_OP, "the order ended %s without a certificate URL",
+		        obj_status_name(ord.status));
+		goto out;
+	}
+	ret = download(a, ord.certificate, res, e);
+out:
+	obj_order_free(&ord);
+	acme_reply_free(&r);
+	return ret;
+}
+
+/* Fetch the recorded order J->resume. Returns 1 when the CA still has it
+ * pending, ready, processing or valid (*ORD its state, *ORDER_URL as
+ * place_order sets it); 0 when it cannot be resumed, after removing the
+ * record; -1 on a failure that keeps the record for the next run (the
+ * network, a signal, an account the CA forgot). */
+static int resume_order(struct acme *a, struct log *log, const struct order_journal *j,
+                        struct obj_order *ord, char **order_url, struct error *e)
+{
+	struct acme_reply r = {0};
+	struct obj_order o = {0};
+	int ret = 0;
+
+	if (acme_post(a, "fetching the recorded order", j->resume, NULL, &r, e) < 0) {
 		/* Only the CA saying it has no such order for us (404,
 		 * unauthorized, malformed) makes it not worth resuming. */
 		if ((e->kind != ERR_ACME && e->kind != ERR_HTTP) || e->http_status < 400 ||
@@ -606,26 +672,30 @@ static int resume_order(struct acme *a, struct log *log, const struct order_jour
 		err_clear(e);
 		goto discard;
 	}
-	st = json_str(r->json, "status");
-	fin = json_str(r->json, "finalize");
-	for (size_t k = 0; st && live[k]; k++)
-		ok = ok || strcmp(st, live[k]) == 0;
-	if (!ok || !fin) {
-		log_msg(log, LVL_INFO, "Not resuming order %s: it is %s", j->resume,
-		        st ? st : "without a status");
+	if (obj_order_parse(r.json, j->resume, &o, e) < 0) {
+		log_msg(log, LVL_INFO, "Not resuming order %s: %s", j->resume, e->msg);
+		err_clear(e);
 		goto discard;
 	}
-	if (!(*order_url = strdup(j->resume)) || !(*finalize = strdup(fin))) {
-		free(*order_url);
-		*order_url = NULL;
-		return err_nomem(e);
+	if (o.status == OBJ_ST_INVALID) {
+		log_msg(log, LVL_INFO, "Not resuming order %s: it is invalid", j->resume);
+		goto discard;
 	}
-	log_msg(log, LVL_INFO, "Resuming order %s (%s)", j->resume, st);
-	return 1;
+	if (!(*order_url = strdup(j->resume))) {
+		ret = err_nomem(e);
+		goto out;
+	}
+	log_msg(log, LVL_INFO, "Resuming order %s (%s)", j->resume, obj_status_name(o.status));
+	*ord = o;
+	memset(&o, 0, sizeof(o));
+	ret = 1;
+	goto out;
 discard:
-	acme_reply_free(r);
 	store_order_remove(j->store, j->lineage);
-	return 0;
+out:
+	obj_order_free(&o);
+	acme_reply_free(&r);
+	return ret;
 }
 
 /* Record the order just placed at ORDER_URL for J's lineage, with the
@@ -663,21 +733,19 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
                 const unsigned char *csr_der, size_t csr_len, struct order_result *out,
                 struct error *e)
 {
-	struct acme_reply r = {0};
+	struct obj_order ord = {0};
 	struct authz *zs = NULL;
 	struct order_result res = {0};
-	char *order_url = NULL, *finalize = NULL;
-	const char *st;
+	char *order_url = NULL;
 	size_t nz = 0;
 	sigset_t sigs, old;
 	bool blocked = false, dead = false;
 	int resumed = 0, ret = -1;
 
-	if (j && j->resume &&
-	    (resumed = resume_order(a, log, j, &r, &order_url, &finalize, e)) < 0)
+	if (j && j->resume && (resumed = resume_order(a, log, j, &ord, &order_url, e)) < 0)
 		goto out;
 	if (!resumed) {
-		if (place_order(a, log, names, n, &r, &order_url, &finalize, e) < 0)
+		if (place_order(a, log, names, n, &ord, &order_url, e) < 0)
 			goto out;
 		if (j && record_order(a, j, names, n, order_url, e) < 0)
 			goto out;
@@ -690,13 +758,12 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	blocked = true;
 	/* A resumed order past "pending" has every authorization valid. */
-	st = json_str(r.json, "status");
-	if (!resumed || (st && strcmp(st, "pending") == 0)) {
-		if (prepare_all(a, r.json, names, n, &zs, &nz, &dead, e) < 0 ||
+	if (!resumed || ord.status == OBJ_ST_PENDING) {
+		if (prepare_all(a, &ord, names, n, &zs, &nz, &dead, e) < 0 ||
 		    validate_all(a, log, dns, zs, nz, &dead, e) < 0)
 			goto out;
 	}
-	if (finish_order(a, order_url, finalize, csr_der, csr_len, &res, &dead, e) < 0)
+	if (finish_order(a, log, order_url, ord.finalize, csr_der, csr_len, &res, &dead, e) < 0)
 		goto out;
 	*out = res;
 	memset(&res, 0, sizeof(res));
@@ -712,8 +779,7 @@ out:
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	order_result_free(&res);
-	acme_reply_free(&r);
+	obj_order_free(&ord);
 	free(order_url);
-	free(finalize);
 	return ret;
 }

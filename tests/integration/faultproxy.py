@@ -24,8 +24,23 @@ never answers; --delay-path REGEX with --delay S answers them S seconds
 late. --close answers every request with "Connection: close", so each
 request opens a connection.
 
+Faults on what the CA said:
+
+  --reset-after-forward-path REGEX  forward matching requests to Pebble,
+                       read its answer, and when Pebble accepted the request
+                       (status below 400) reset the connection: the CA
+                       acted, the client never hears of it
+  --token-rewrite nul|short  in every authorization, the http-01 token
+                       becomes "<first 10 chars>\u0000<rest>" (nul) or its
+                       first 16 characters (short)
+  --order-processing   an order that Pebble says is processing or valid
+                       is answered as "processing", without "certificate",
+                       forever; --processing-retry-after VALUE adds a
+                       Retry-After (as --retry-after) to those answers
+
 Every request and fault goes to --log; --counts FILE holds a JSON object
-of counters (requests by method and by path kind, faults by type),
+of counters (requests by method and by path kind, requests Pebble
+accepted by path kind, faults by type),
 rewritten after each request. The port it listens on is written to
 --port-file once it accepts connections.
 """
@@ -70,7 +85,8 @@ class Proxy:
         self.args = args
         self.rng = random.Random(args.seed)
         self.lock = threading.Lock()
-        self.counts = {"requests": {}, "kinds": {}, "faults": {}, "forwarded": 0}
+        self.counts = {"requests": {}, "kinds": {}, "faults": {}, "forwarded": 0,
+                       "accepted": {}, "reset-after-forward": {}}
         self.held = []
         self.logf = open(args.log, "a", buffering=1)
         up = args.upstream.rstrip("/")
@@ -82,6 +98,8 @@ class Proxy:
         self.path_rx = re.compile(args.path) if args.path else None
         self.stall_rx = re.compile(args.stall_path) if args.stall_path else None
         self.delay_rx = re.compile(args.delay_path) if args.delay_path else None
+        self.raf_rx = (re.compile(args.reset_after_forward_path)
+                       if args.reset_after_forward_path else None)
 
     def log(self, text):
         with self.lock:
@@ -107,8 +125,8 @@ class Proxy:
         with self.lock:
             return self.rng.random() * 100 < pct
 
-    def retry_after(self):
-        v = self.args.retry_after
+    def retry_after(self, v=None):
+        v = self.args.retry_after if v is None else v
         if v.startswith("date:+"):
             return email.utils.formatdate(time.time() + int(v[6:]), usegmt=True)
         return v
@@ -251,6 +269,16 @@ class Proxy:
                       [("Content-Type", "text/html")], html)
             return not self.args.close
         status, reason, rheaders, rbody = self.forward(method, path, headers, body)
+        if status < 400:
+            self.count("accepted", kind)
+        if self.raf_rx and self.raf_rx.search(path) and status < 400:
+            self.count("faults", "reset-after-forward")
+            self.count("reset-after-forward", kind)
+            self.log("fault reset after forwarding %s %s (Pebble answered %d)" %
+                     (method, path, status))
+            self.reset(conn)
+            return False
+        rheaders, rbody = self.rewrite(kind, rheaders, rbody)
         if rated and self.draw(self.args.rate_bad_nonce):
             rheaders = [(n, "not/base64url+nonce==" if n.lower() == "replay-nonce" else v)
                         for n, v in rheaders]
@@ -258,6 +286,43 @@ class Proxy:
             self.log("fault bad-nonce %s" % path)
         self.send(conn, status, reason, rheaders, rbody)
         return not self.args.close
+
+    def rewrite(self, kind, rheaders, rbody):
+        """The --token-rewrite and --order-processing faults."""
+        if not (self.args.token_rewrite and kind == "authz") and \
+                not (self.args.order_processing and kind == "order"):
+            return rheaders, rbody
+        try:
+            obj = json.loads(rbody)
+        except ValueError:
+            return rheaders, rbody
+        if not isinstance(obj, dict):
+            return rheaders, rbody
+        changed = False
+        if kind == "authz":
+            for ch in obj.get("challenges", []):
+                tok = ch.get("token")
+                if ch.get("type") != "http-01" or not isinstance(tok, str):
+                    continue
+                if self.args.token_rewrite == "nul":
+                    ch["token"] = tok[:10] + "\0" + tok[10:]
+                else:
+                    ch["token"] = tok[:16]
+                changed = True
+                self.count("faults", "token-" + self.args.token_rewrite)
+        elif obj.get("status") in ("processing", "valid"):
+            obj["status"] = "processing"
+            obj.pop("certificate", None)
+            changed = True
+            self.count("faults", "order-processing")
+            if self.args.processing_retry_after:
+                rheaders = [(n, v) for n, v in rheaders if n.lower() != "retry-after"]
+                rheaders.append(("Retry-After",
+                                 self.retry_after(self.args.processing_retry_after)))
+        if not changed:
+            return rheaders, rbody
+        self.log("fault rewrote the %s object" % kind)
+        return rheaders, json.dumps(obj).encode()
 
     def forward(self, method, path, headers, body):
         up = http.client.HTTPSConnection(self.up_host, self.up_port, context=self.up_ctx,
@@ -304,6 +369,10 @@ def main():
     p.add_argument("--delay-path")
     p.add_argument("--delay", type=float, default=0)
     p.add_argument("--close", action="store_true")
+    p.add_argument("--reset-after-forward-path")
+    p.add_argument("--token-rewrite", choices=["nul", "short"])
+    p.add_argument("--order-processing", action="store_true")
+    p.add_argument("--processing-retry-after")
     Proxy(p.parse_args()).serve()
 
 

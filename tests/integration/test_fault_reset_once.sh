@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Resets after the request was read, when the CA may have acted: requests
 # that are safe to repeat (POST-as-GET, challenge answers) are sent again
-# and the issuance succeeds; a newOrder is not sent twice, and the run
-# fails with exit 1 naming the lost connection.
+# and the issuance succeeds; a newOrder is sent again only after the
+# account's orders show that the CA did not create it, and when that one
+# is lost too the run fails with exit 1 naming the lost connection.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,8 +28,12 @@ name=once.example.test
 ah_issue "$name"
 ah_expect_fail 1 'placing the order: cannot reach https://127.0.0.1:[0-9]+/order-plz' \
   "a reset newOrder fails the run with exit 1"
-check "newOrder was sent once ($(ah_proxy_count kinds newOrder))" \
-  test "$(ah_proxy_count kinds newOrder)" -eq 1
+# After each reset the account's orders are searched; only when the CA has
+# no such order is it placed again, once.
+check "newOrder was sent twice ($(ah_proxy_count kinds newOrder))" \
+  test "$(ah_proxy_count kinds newOrder)" -eq 2
+check "the account's orders were searched before placing it again" \
+  grep -q 'The CA has no such order; placing it again' "$AH_ERR"
 check "nothing stored for $name" test ! -e "$AH_CONFIG/live/$name"
 check "no challenge tokens left" ah_no_tokens
 
