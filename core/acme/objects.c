@@ -48,6 +48,9 @@ const char *obj_status_name(enum obj_status st)
 /* One error for every malformed object: what it is, where it came from,
  * and which field is wrong. */
 static int bad(struct error *e, const char *what, const char *url, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int bad(struct error *e, const char *what, const char *url, const char *fmt, ...)
 {
 	char detail[256];
 	va_list ap;

@@ -24,7 +24,12 @@
 
 struct log;
 
-#define RETRY_MAX_ATTEMPTS 6        /* per request when backing off on our own */
+/* Per request when backing off on our own. A badNonce in between does not
+ * count, so behind a CA that rejects half its nonces an error is 40 % of
+ * the answers that count when a quarter of all answers are errors; twelve
+ * in a row then happen once in 60,000 requests, and the backoff (capped at
+ * RETRY_CAP_MS, bounded by the run's deadline) keeps a real CA unhurried. */
+#define RETRY_MAX_ATTEMPTS 12
 #define RETRY_PACED_MAX 20          /* per request when the server sets the pace */
 #define RETRY_BAD_NONCE_MAX 30      /* a CA may reject any nonce: 2^-30 at 50 % */
 #define RETRY_FIRST_MS 1000         /* the first backoff; it doubles each time */
