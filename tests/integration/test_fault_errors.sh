@@ -19,7 +19,7 @@ for i in $(seq 1 10); do
   ah_issue "$name"
   ah_expect_ok "issuance $i ($name) through 500s and resets"
   ah_verify_cert "$name"
-  if ah_output_matches 'retrying in [0-9.]+ s \(attempt [2-6] of 6\)'; then
+  if ah_output_matches 'retrying in [0-9.]+ s \(attempt ([2-9]|1[0-2]) of 12\)'; then
     retried=$((retried + 1))
   fi
 done
@@ -29,8 +29,8 @@ ah_log "$retried of 10 issuances needed retries; $(ah_proxy_count faults 500) 50
 check "the proxy answered 500s ($(ah_proxy_count faults 500))" test "$(ah_proxy_count faults 500)" -ge 10
 check "the proxy reset connections ($(ah_proxy_count faults reset))" test "$(ah_proxy_count faults reset)" -ge 5
 check "a 500 was announced as a CA error" \
-  grep -qE 'CA error \(HTTP 500\), retrying in [0-9.]+ s \(attempt 2 of 6\)' "$AH_RUNS"/*.err
+  grep -qE 'CA error \(HTTP 500\), retrying in [0-9.]+ s \(attempt 2 of 12\)' "$AH_RUNS"/*.err
 check "a reset was announced as unreachable" \
-  grep -qE 'cannot reach https://127.0.0.1:[0-9]+/.*; retrying in [0-9.]+ s \(attempt 2 of 6\)' "$AH_RUNS"/*.err
+  grep -qE 'cannot reach https://127.0.0.1:[0-9]+/.*; retrying in [0-9.]+ s \(attempt 2 of 12\)' "$AH_RUNS"/*.err
 check "no challenge tokens left" ah_no_tokens
 ah_finish
