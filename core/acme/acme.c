@@ -194,7 +194,9 @@ static int post_signed(struct acme *a, EVP_PKEY *key, const char *kid, const cha
 		struct http_response hr = {0};
 		struct error fail = {0};
 		bool unsent = false;
-		struct http_opts opts = {.once = !repeatable, .unsent = &unsent};
+		struct http_opts opts = {.once = !repeatable, .unsent = &unsent,
+		                         .timeout_seconds = retry_time_left(&rt,
+		                                                            a->http->timeout_seconds)};
 		const char *ptype;
 		int rc;
 

@@ -108,6 +108,17 @@ static bool server_trouble(long status)
 	return status == 500 || status == 502 || status == 503 || status == 504;
 }
 
+long retry_time_left(const struct retry *r, long cap)
+{
+	time_t now = time(NULL);
+	long left;
+
+	if (!r->run_deadline)
+		return cap;
+	left = r->deadline > now ? (long)(r->deadline - now) : 1;
+	return left < cap ? left : cap;
+}
+
 int retry_again(struct retry *r, const struct error *fail, const char *retry_after,
                 bool repeatable, struct error *e)
 {
@@ -188,7 +199,9 @@ int retry_request(struct retry *r, struct http_client *c, const char *method, co
 		char *ra = NULL;
 		int rc;
 
-		if (http_request(c, method, url, headers, NULL, 0, NULL, &hr, &fail) == 0) {
+		struct http_opts opts = {.timeout_seconds = retry_time_left(r, c->timeout_seconds)};
+
+		if (http_request(c, method, url, headers, NULL, 0, &opts, &hr, &fail) == 0) {
 			if (!server_trouble(hr.status) && hr.status != 429) {
 				*resp = hr;
 				return 0;

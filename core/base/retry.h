@@ -55,6 +55,11 @@ void retry_init(struct retry *r, struct log *log, const char *what, time_t deadl
  * neither; *AT is then untouched. */
 int retry_after_parse(const char *value, time_t now, time_t *at);
 
+/* How long the next attempt may take, in seconds: CAP (the HTTP client's
+ * own timeout), or less when the run's deadline comes first (at least 1).
+ * A request never outlives the run. */
+long retry_time_left(const struct retry *r, long cap);
+
 /* The attempt failed with FAIL (a transport error, or the error made of
  * the server's answer, with http_status and the ACME problem set).
  * RETRY_AFTER is the answer's Retry-After value or NULL. REPEATABLE says
