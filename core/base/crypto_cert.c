@@ -409,7 +409,10 @@ unsigned char *crypto_cert_der(X509 *cert, size_t *len)
 
 char *crypto_cert_ari_id(X509 *cert, struct error *e)
 {
-	const ASN1_OCTET_STRING *kid = X509_get0_authority_key_id(cert);
+	/* Decoded here rather than through OpenSSL's extension cache, which
+	 * gives nothing for a certificate it finds incomplete. */
+	AUTHORITY_KEYID *aki = X509_get_ext_d2i(cert, NID_authority_key_identifier, NULL, NULL);
+	const ASN1_OCTET_STRING *kid = aki ? aki->keyid : NULL;
 	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
 	unsigned char *der = NULL;
 	char *a = NULL, *b = NULL, *id = NULL;
@@ -436,6 +439,7 @@ char *crypto_cert_ari_id(X509 *cert, struct error *e)
 	}
 	snprintf(id, strlen(a) + strlen(b) + 2, "%s.%s", a, b);
 out:
+	AUTHORITY_KEYID_free(aki);
 	OPENSSL_free(der);
 	free(a);
 	free(b);
