@@ -28,6 +28,8 @@ struct acme {
 	char *kid;                /* account URL once known */
 	long max_polls;           /* bound on every polling loop */
 	time_t deadline;          /* absolute end of the run's waits; 0: none */
+	const char *profile;      /* borrowed: newOrder's "profile", or NULL */
+	const char *replaces;     /* borrowed: newOrder's "replaces" (RFC 9773 §5), or NULL */
 };
 
 struct acme_reply {

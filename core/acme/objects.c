@@ -123,7 +123,77 @@ void obj_directory_free(struct obj_directory *d)
 	free(d->revoke_cert);
 	free(d->key_change);
 	free(d->terms);
+	free(d->renewal_info);
+	for (size_t i = 0; i < d->n_profiles; i++)
+		free(d->profiles[i]);
+	free(d->profiles);
 	memset(d, 0, sizeof(*d));
+}
+
+/* meta.profiles (RFC 9773's companion draft, as Let's Encrypt serves it):
+ * an object whose member names are the profiles and whose values describe
+ * them. Only the names matter here; they go into newOrder and a renewal
+ * file, so they are held to a short token. */
+static int profiles_parse(const cJSON *p, const char *url, struct obj_directory *d,
+                          struct error *e)
+{
+	static const char what[] = "ACME directory";
+	const cJSON *it;
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	if (!cJSON_IsObject(p))
+		return bad(e, what, url, "\"meta.profiles\" is not an object");
+	cJSON_ArrayForEach(it, p)
+		n++;
+	if (n > 64)
+		return bad(e, what, url, "\"meta.profiles\" lists %zu profiles", n);
+	d->profiles = calloc(n + 1, sizeof(*d->profiles));
+	if (!d->profiles)
+		return err_nomem(e);
+	cJSON_ArrayForEach(it, p) {
+		const char *name = it->string;
+		size_t len = name ? strlen(name) : 0;
+		if (len == 0 || len > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+		                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != len)
+			return bad(e, what, url, "\"meta.profiles\" has a profile name that is not "
+			                         "1 to 64 letters, digits, '-', '_' or '.'");
+		if (!(d->profiles[d->n_profiles] = strdup(name)))
+			return err_nomem(e);
+		d->n_profiles++;
+	}
+	return 0;
+}
+
+bool obj_directory_has_profile(const struct obj_directory *d, const char *profile)
+{
+	for (size_t i = 0; i < d->n_profiles; i++)
+		if (strcmp(d->profiles[i], profile) == 0)
+			return true;
+	return false;
+}
+
+int obj_directory_check_profile(const struct obj_directory *d, const char *profile,
+                                struct error *e)
+{
+	char offered[512] = "";
+	size_t len = 0;
+
+	if (obj_directory_has_profile(d, profile))
+		return 0;
+	if (!d->profiles)
+		return err_set(e, EXIT_USAGE, "--preferred-profile %s: this CA offers no profiles",
+		               profile);
+	for (size_t i = 0; i < d->n_profiles && len < sizeof(offered); i++) {
+		int w = snprintf(offered + len, sizeof(offered) - len, "%s%s", i ? ", " : "",
+		                 d->profiles[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	return err_set(e, EXIT_USAGE, "--preferred-profile %s: the CA offers no such profile "
+	                              "(it offers: %s)", profile, d->n_profiles ? offered : "none");
 }
 
 int obj_directory_parse(const cJSON *j, const char *url, struct obj_directory *out,
@@ -142,7 +212,8 @@ int obj_directory_parse(const cJSON *j, const char *url, struct obj_directory *o
 	    url_member(j, "newAccount", true, what, url, &d.new_account, e) < 0 ||
 	    url_member(j, "newOrder", true, what, url, &d.new_order, e) < 0 ||
 	    url_member(j, "revokeCert", false, what, url, &d.revoke_cert, e) < 0 ||
-	    url_member(j, "keyChange", false, what, url, &d.key_change, e) < 0)
+	    url_member(j, "keyChange", false, what, url, &d.key_change, e) < 0 ||
+	    url_member(j, "renewalInfo", false, what, url, &d.renewal_info, e) < 0)
 		goto out;
 	meta = cJSON_GetObjectItemCaseSensitive(j, "meta");
 	if (meta && !cJSON_IsObject(meta)) {
@@ -164,6 +235,8 @@ int obj_directory_parse(const cJSON *j, const char *url, struct obj_directory *o
 		goto out;
 	}
 	d.eab_required = cJSON_IsTrue(v);
+	if (profiles_parse(cJSON_GetObjectItemCaseSensitive(meta, "profiles"), url, &d, e) < 0)
+		goto out;
 	*out = d;
 	memset(&d, 0, sizeof(d));
 	ret = 0;
@@ -184,6 +257,8 @@ const char *obj_directory_url(const struct obj_directory *d, const char *name)
 		return d->revoke_cert;
 	if (strcmp(name, "keyChange") == 0)
 		return d->key_change;
+	if (strcmp(name, "renewalInfo") == 0)
+		return d->renewal_info;
 	return NULL;
 }
 

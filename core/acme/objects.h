@@ -48,12 +48,22 @@ struct obj_directory {
 	char *revoke_cert, *key_change;           /* NULL when absent */
 	char *terms;                              /* meta.termsOfService, or NULL */
 	bool eab_required;                        /* meta.externalAccountRequired */
+	char *renewal_info;                       /* renewalInfo (RFC 9773), or NULL */
+	char **profiles;                          /* meta.profiles' names, NULL-terminated;
+	                                           * NULL when the CA offers none */
+	size_t n_profiles;
 };
 int obj_directory_parse(const cJSON *j, const char *url, struct obj_directory *out,
                         struct error *e);
 /* The URL of resource NAME ("newNonce", "newAccount", "newOrder",
- * "revokeCert", "keyChange"), or NULL. */
+ * "revokeCert", "keyChange", "renewalInfo"), or NULL. */
 const char *obj_directory_url(const struct obj_directory *d, const char *name);
+/* True when D's meta.profiles offers PROFILE. */
+bool obj_directory_has_profile(const struct obj_directory *d, const char *profile);
+/* 0 when D offers PROFILE; else an EXIT_USAGE error naming the profiles
+ * D offers, or saying it offers none. */
+int obj_directory_check_profile(const struct obj_directory *d, const char *profile,
+                                struct error *e);
 void obj_directory_free(struct obj_directory *d);
 
 struct obj_account {

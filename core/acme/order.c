@@ -20,6 +20,7 @@
 #include "acme/jws.h"
 #include "acme/objects.h"
 #include "acme/order_lost.h"
+#include "acme/order_new.h"
 #include "base/log.h"
 #include "acme/order.h"
 #include "host/route.h"
@@ -349,26 +350,6 @@ static int cmp_authz(const void *x, const void *y)
 	return (a->on > b->on) - (a->on < b->on);
 }
 
-static char *identifiers_payload(const struct routed_name *names, size_t n)
-{
-	cJSON *o = cJSON_CreateObject(), *ids = cJSON_AddArrayToObject(o, "identifiers");
-	char *text = NULL;
-
-	if (!o || !ids)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		cJSON *id = cJSON_CreateObject();
-		if (!id || !cJSON_AddItemToArray(ids, id) ||
-		    !cJSON_AddStringToObject(id, "type", "dns") ||
-		    !cJSON_AddStringToObject(id, "value", names[i].name))
-			goto out;
-	}
-	text = cJSON_PrintUnformatted(o);
-out:
-	cJSON_Delete(o);
-	return text;
-}
-
 static int add_chain(struct order_result *res, const struct acme_reply *r, struct error *e)
 {
 	char **nc;
@@ -431,7 +412,8 @@ static int place_order(struct acme *a, struct log *log, const struct routed_name
 	struct acme_reply r = {0};
 	struct error lost = {0};
 	const char **list = calloc(n ? n : 1, sizeof(*list));
-	char *payload = identifiers_payload(names, n);
+	const char *replaces = acme_resource(a, "renewalInfo") ? a->replaces : NULL;
+	char *payload = order_new_payload(names, n, a->profile, replaces);
 	int found, ret = -1;
 
 	if (!payload || !list) {
@@ -444,6 +426,23 @@ static int place_order(struct acme *a, struct log *log, const struct routed_name
 		if (acme_post(a, "placing the order", acme_resource(a, "newOrder"), payload, &r,
 		              e) == 0)
 			break;
+		if (replaces && order_new_replaces_refused(e)) {
+			/* The renewal still matters more than the link to the old
+			 * certificate: order once more without it. */
+			log_msg(log, LVL_INFO, "The CA refused the order as a replacement of %s (%s); "
+			        "placing it without \"replaces\"", replaces, e->msg);
+			err_clear(e);
+			acme_reply_free(&r);
+			free(payload);
+			replaces = NULL;
+			payload = order_new_payload(names, n, a->profile, NULL);
+			if (!payload) {
+				err_nomem(e);
+				goto out;
+			}
+			attempt--;
+			continue;
+		}
 		if (!answer_lost(e))
 			goto out;
 		lost = *e;
@@ -742,6 +741,8 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	bool blocked = false, dead = false;
 	int resumed = 0, ret = -1;
 
+	if (a->profile && obj_directory_check_profile(&a->d, a->profile, e) < 0)
+		goto out;
 	if (j && j->resume && (resumed = resume_order(a, log, j, &ord, &order_url, e)) < 0)
 		goto out;
 	if (!resumed) {

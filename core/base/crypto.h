@@ -100,6 +100,12 @@ STACK_OF(X509) *crypto_chain_load(const char *path, struct error *e);
  * certificate has no issuer CN, or on allocation failure. */
 char *crypto_issuer_of_chain_top(STACK_OF(X509) *chain);
 
+/* CERT's renewal information identifier (RFC 9773 §4.1): base64url of
+ * its authority key identifier's keyIdentifier, ".", base64url of its
+ * serial number's DER content octets. Malloc'd; NULL with E set when
+ * CERT has no authority key identifier. */
+char *crypto_cert_ari_id(X509 *cert, struct error *e);
+
 /* CERT's DER encoding (malloc'd) and its length in *LEN; NULL on failure. */
 unsigned char *crypto_cert_der(X509 *cert, size_t *len);
 

@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "base/b64.h"
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "base/crypto_priv.h"
@@ -404,4 +405,43 @@ unsigned char *crypto_cert_der(X509 *cert, size_t *len)
 	}
 	OPENSSL_free(enc);
 	return res;
+}
+
+char *crypto_cert_ari_id(X509 *cert, struct error *e)
+{
+	/* Decoded here rather than through OpenSSL's extension cache, which
+	 * gives nothing for a certificate it finds incomplete. */
+	AUTHORITY_KEYID *aki = X509_get_ext_d2i(cert, NID_authority_key_identifier, NULL, NULL);
+	const ASN1_OCTET_STRING *kid = aki ? aki->keyid : NULL;
+	const ASN1_INTEGER *serial = X509_get0_serialNumber(cert);
+	unsigned char *der = NULL;
+	char *a = NULL, *b = NULL, *id = NULL;
+	int len, hdr;
+
+	if (!kid || ASN1_STRING_length(kid) <= 0) {
+		err_set(e, EXIT_OP, "the certificate has no authority key identifier, which "
+		                    "renewal information needs");
+		goto out;
+	}
+	/* RFC 9773 §4.1: the serial's DER encoding without its tag and length
+	 * (a leading zero byte kept for a high first bit). */
+	len = i2d_ASN1_INTEGER(serial, &der);
+	if (len < 3 || (der[1] & 0x80 && len < 2 + (der[1] & 0x7f) + 1)) {
+		err_set(e, EXIT_OP, "the certificate's serial number cannot be encoded");
+		goto out;
+	}
+	hdr = der[1] & 0x80 ? 2 + (der[1] & 0x7f) : 2;
+	a = b64url_encode(ASN1_STRING_get0_data(kid), (size_t)ASN1_STRING_length(kid));
+	b = b64url_encode(der + hdr, (size_t)(len - hdr));
+	if (!a || !b || !(id = malloc(strlen(a) + strlen(b) + 2))) {
+		err_nomem(e);
+		goto out;
+	}
+	snprintf(id, strlen(a) + strlen(b) + 2, "%s.%s", a, b);
+out:
+	AUTHORITY_KEYID_free(aki);
+	OPENSSL_free(der);
+	free(a);
+	free(b);
+	return id;
 }

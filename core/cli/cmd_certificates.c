@@ -132,6 +132,19 @@ static cJSON *unissued_json(struct engine *eng, const char *name)
 	return o;
 }
 
+/* The profile NAME is ordered with, from its renewal file: what renewals
+ * will ask the CA for. */
+static void add_profile(struct engine *eng, const char *name, cJSON *o)
+{
+	struct settings st;
+	struct error e = {0};
+
+	settings_init(&st);
+	if (renewal_load(&eng->store, name, &st, &e) == 0 && st.preferred_profile)
+		cJSON_AddStringToObject(o, "profile", st.preferred_profile);
+	settings_free(&st);
+}
+
 /* One entry: NAME with its STATE ("ok", "no certificate yet", "no
  * renewal record"). NULL when it cannot be described (already logged). */
 static cJSON *entry(struct engine *eng, const char *name, bool recorded)
@@ -156,8 +169,10 @@ static cJSON *entry(struct engine *eng, const char *name, bool recorded)
 		if (o)
 			cJSON_AddStringToObject(o, "name", name);
 	}
-	if (o && recorded)
+	if (o && recorded) {
 		add_attempt_state(eng, name, o);
+		add_profile(eng, name, o);
+	}
 	if (o)
 		cJSON_AddStringToObject(o, "state", !recorded ? "no renewal record"
 		                                    : live    ? "ok"
@@ -187,6 +202,8 @@ static void print_entry(struct engine *eng, const cJSON *o)
 			fprintf(eng->out, " %s", d->valuestring);
 		fprintf(eng->out, "\n");
 	}
+	if (str_of(o, "profile"))
+		fprintf(eng->out, "    Profile: %s\n", str_of(o, "profile"));
 	if (str_of(o, "expiry"))
 		fprintf(eng->out, "    Expiry Date: %s (VALID: %d days)\n"
 		                  "    Certificate Path: %s\n    Private Key Path: %s\n",

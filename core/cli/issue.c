@@ -14,6 +14,7 @@
 #include "acme/order.h"
 #include "base/crypto.h"
 #include "cli/engine.h"
+#include "cli/due.h"
 #include "cli/issue.h"
 #include "host/route.h"
 #include "store/orders.h"
@@ -217,7 +218,7 @@ static int run_order(struct engine *eng, const struct settings *s, struct acme *
 	struct order_record rec = {0};
 	struct order_journal jr = {.store = &eng->store, .lineage = name};
 	EVP_PKEY *rec_key = NULL;
-	char *key_pem = NULL;
+	char *key_pem = NULL, *replaces = NULL;
 	int ret = -1;
 
 	struct dns_propagation_cfg cfg;
@@ -236,6 +237,11 @@ static int run_order(struct engine *eng, const struct settings *s, struct acme *
 				store_order_remove(&eng->store, name);
 		}
 	}
+	/* A renewal names the certificate it replaces (RFC 9773 §5). */
+	if (name && acme_resource(a, "renewalInfo"))
+		replaces = due_live_cert_id(eng, name);
+	a->profile = s->preferred_profile;
+	a->replaces = replaces;
 	if (order_issue(a, &eng->log, &dns, rt->names, rt->n_names, name ? &jr : NULL, csr, csr_len,
 	                &res, e) < 0)
 		goto out;
@@ -260,6 +266,8 @@ static int run_order(struct engine *eng, const struct settings *s, struct acme *
 	memset(&is, 0, sizeof(is));
 	ret = 0;
 out:
+	a->replaces = NULL;
+	free(replaces);
 	if (key_pem) {
 		OPENSSL_cleanse(key_pem, strlen(key_pem));
 		free(key_pem);

@@ -13,6 +13,7 @@
 #include "base/crypto.h"
 #include "base/testpoint.h"
 #include "cli/choose.h"
+#include "cli/due.h"
 #include "cli/engine.h"
 #include "cli/hook.h"
 #include "cli/issue.h"
@@ -302,8 +303,10 @@ static bool ca_asked_to_wait(struct engine *eng, const char *name)
 
 /* --- due dates ---------------------------------------------------------- */
 
-/* Due when less than a third of the lifetime is left, when the names
- * changed, or when the live certificate is unreadable. WHY says which. */
+/* Due when the names changed, when the live certificate is unreadable,
+ * within the renewal window the CA suggests (cli/due.h), or, when it
+ * suggests none, when too little of the lifetime is left. WHY says
+ * which. */
 static bool lineage_due(struct engine *eng, const char *name, const struct settings *s,
                         char *why, size_t cap)
 {
@@ -327,8 +330,11 @@ static bool lineage_due(struct engine *eng, const char *name, const struct setti
 		snprintf(why, cap, "its names changed");
 		goto out;
 	}
-	if (ci.not_after - now < (ci.not_after - ci.not_before) / 3) {
-		snprintf(why, cap, "less than a third of its lifetime is left");
+	if (due_by_window(eng, issue_server_url(s), name, c, &due, why, cap))
+		goto out;
+	if (due_by_lifetime(ci.not_before, ci.not_after, now)) {
+		snprintf(why, cap, "less than %s of its lifetime is left",
+		         ci.not_after - ci.not_before <= 10 * 86400 ? "half" : "a third");
 		goto out;
 	}
 	due = false;
@@ -369,7 +375,7 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	exists = store_lineage_exists(&eng->store, name) && store_live_exists(&eng->store, name);
 	if (!exists && store_lineage_exists(&eng->store, name))
 		log_msg(&eng->log, LVL_INFO, "%s has no certificate yet; requesting it", name);
-	if (exists && !lineage_due(eng, name, &s, why, sizeof(why)) && !s.force_renewal) {
+	if (exists && !s.force_renewal && !lineage_due(eng, name, &s, why, sizeof(why))) {
 		fprintf(eng->out, "Certificate %s is not yet due for renewal (%s); no action taken.\n",
 		        name, why);
 		ret = 0;

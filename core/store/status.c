@@ -92,6 +92,9 @@ int status_read(const struct store *s, const char *name, struct lineage_status *
 		st.updated = (time_t)v->valuedouble;
 	st.last_attempt = time_of(doc, "last_attempt");
 	st.next_attempt = time_of(doc, "next_attempt");
+	st.ari_start = time_of(doc, "ari_start");
+	st.ari_end = time_of(doc, "ari_end");
+	st.ari_next_check = time_of(doc, "ari_next_check");
 	copy_str(doc, "last_outcome", st.last_outcome, sizeof(st.last_outcome));
 	copy_str(doc, "last_problem", st.last_problem, sizeof(st.last_problem));
 	copy_str(doc, "last_error", st.last_error, sizeof(st.last_error));
@@ -142,6 +145,18 @@ static int put_attempt(cJSON *doc, const struct lineage_status *st)
 	                        : 0;
 }
 
+/* The renewal window fields of ST into DOC. */
+static int put_ari(cJSON *doc, const struct lineage_status *st)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "ari_next_check");
+	if (set(doc, "ari_start", cJSON_CreateNumber((double)st->ari_start)) < 0 ||
+	    set(doc, "ari_end", cJSON_CreateNumber((double)st->ari_end)) < 0)
+		return -1;
+	return st->ari_next_check
+	               ? set(doc, "ari_next_check", cJSON_CreateNumber((double)st->ari_next_check))
+	               : 0;
+}
+
 /* Rewrite NAME's record with PUT applied to what is on disk. */
 static int update(const struct store *s, const char *name, const struct lineage_status *st,
                   int (*put)(cJSON *, const struct lineage_status *), struct error *e)
@@ -185,4 +200,10 @@ int status_write_attempt(const struct store *s, const char *name,
                          const struct lineage_status *st, struct error *e)
 {
 	return update(s, name, st, put_attempt, e);
+}
+
+int status_write_ari(const struct store *s, const char *name, const struct lineage_status *st,
+                     struct error *e)
+{
+	return update(s, name, st, put_ari, e);
 }

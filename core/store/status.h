@@ -12,6 +12,12 @@
  * "next_attempt" is the time the CA asked not to be contacted before;
  * "last_problem" and "last_error" belong to a failed attempt only, and
  * are absent otherwise, as is "next_attempt" when the CA named no time.
+ * The renewal window the CA last suggested (RFC 9773) is recorded by
+ * status_write_ari:
+ *   {"ari_start": 1767225600, "ari_end": 1767398400,
+ *    "ari_next_check": 1767247200}
+ * "ari_next_check" is when the CA asked to be asked again (its
+ * Retry-After), absent when it named no time.
  * Keys this code does not
  * know are kept when the record is rewritten, so the format grows by
  * adding keys. */
@@ -37,6 +43,8 @@ struct lineage_status {
 	char last_problem[64]; /* the ACME problem type of the failure, "" when none */
 	char last_error[512];  /* the failure's one-line message, "" when none */
 	time_t next_attempt;   /* not before this time, the CA asked; 0: no wait */
+	time_t ari_start, ari_end; /* the last renewal window suggested; 0: none */
+	time_t ari_next_check; /* ask for the window again from then; 0: any time */
 };
 
 /* Read NAME's record into *OUT; a missing record gives version 0 and
@@ -52,6 +60,10 @@ int status_write(const struct store *s, const char *name, const struct lineage_s
  * the record is kept, and a record is created when there is none. */
 int status_write_attempt(const struct store *s, const char *name,
                          const struct lineage_status *st, struct error *e);
+/* Record the renewal window of ST (ari_start, ari_end, ari_next_check;
+ * a 0 ari_next_check is removed); everything else is kept. */
+int status_write_ari(const struct store *s, const char *name, const struct lineage_status *st,
+                     struct error *e);
 /* CONFIG/status/NAME.json into DST (CAP bytes); -1 when too small. */
 int status_path(const struct store *s, const char *name, char *dst, size_t cap);
 

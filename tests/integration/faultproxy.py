@@ -38,6 +38,26 @@ Faults on what the CA said:
                        forever; --processing-retry-after VALUE adds a
                        Retry-After (as --retry-after) to those answers
 
+Renewal information (RFC 9773) and profiles, which Pebble 2.4 lacks:
+
+  --ari-window past|now|future|malformed  add "renewalInfo" to the
+                       directory and answer GET /renewal-info/CERTID
+                       itself: a window that ended a day ago, one that
+                       began a day ago and ends now, one 30 days ahead,
+                       or a window that ends before it starts;
+                       --ari-retry-after N adds Retry-After: N to it
+  --profiles A,B       add meta.profiles {"A": ..., "B": ...}
+  --record-orders FILE append the JWS payload, decoded, of each newOrder
+                       that Pebble accepted or --refuse-replaces refused,
+                       as one JSON line
+  --refuse-replaces    answer the first newOrder that carries "replaces"
+                       with a malformed problem, as a CA that will not
+                       honour it does
+
+Pebble 2.4 decodes newOrder with Go's encoding/json, which ignores
+members it does not know, so "profile" and "replaces" are forwarded as
+they are (removing them would break the request's signature).
+
 Every request and fault goes to --log; --counts FILE holds a JSON object
 of counters (requests by method and by path kind, requests Pebble
 accepted by path kind, faults by type),
@@ -46,6 +66,7 @@ rewritten after each request. The port it listens on is written to
 """
 
 import argparse
+import base64
 import email.utils
 import http.client
 import json
@@ -70,6 +91,7 @@ PATH_KINDS = [
     ("cert", re.compile(r"^/certZ/")),
     ("account", re.compile(r"^/my-account/")),
     ("revoke", re.compile(r"^/revoke-cert")),
+    ("renewalInfo", re.compile(r"^/renewal-info/")),
 ]
 
 
@@ -100,6 +122,7 @@ class Proxy:
         self.delay_rx = re.compile(args.delay_path) if args.delay_path else None
         self.raf_rx = (re.compile(args.reset_after_forward_path)
                        if args.reset_after_forward_path else None)
+        self.replaces_refused = False
 
     def log(self, text):
         with self.lock:
@@ -268,9 +291,28 @@ class Proxy:
             self.send(conn, 500, "Internal Server Error",
                       [("Content-Type", "text/html")], html)
             return not self.args.close
+        if kind == "renewalInfo" and self.args.ari_window:
+            self.renewal_info(conn, path)
+            return not self.args.close
+        if kind == "newOrder" and method == "POST":
+            payload = self.jws_payload(body)
+            if (self.args.refuse_replaces and isinstance(payload, dict) and
+                    "replaces" in payload and not self.replaces_refused):
+                self.replaces_refused = True
+                self.count("faults", "refuse-replaces")
+                self.log("fault refused replaces %s" % payload["replaces"])
+                self.record_order(payload)
+                self.send(conn, 400, "Bad Request",
+                          [("Content-Type", "application/problem+json")],
+                          json.dumps({"type": "urn:ietf:params:acme:error:malformed",
+                                      "detail": "the certificate to replace is unknown",
+                                      "status": 400}).encode())
+                return not self.args.close
         status, reason, rheaders, rbody = self.forward(method, path, headers, body)
         if status < 400:
             self.count("accepted", kind)
+        if kind == "newOrder" and status < 400:
+            self.record_order(self.jws_payload(body))
         if self.raf_rx and self.raf_rx.search(path) and status < 400:
             self.count("faults", "reset-after-forward")
             self.count("reset-after-forward", kind)
@@ -287,8 +329,51 @@ class Proxy:
         self.send(conn, status, reason, rheaders, rbody)
         return not self.args.close
 
+    def record_order(self, payload):
+        if self.args.record_orders:
+            with self.lock, open(self.args.record_orders, "a") as f:
+                f.write(json.dumps(payload, sort_keys=True) + "\n")
+
+    def jws_payload(self, body):
+        """The decoded payload of a flattened JWS, or None."""
+        try:
+            b64 = json.loads(body)["payload"]
+            return json.loads(base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4)))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def renewal_info(self, conn, path):
+        now = time.time()
+        start, end = {"past": (now - 3 * 86400, now - 86400),
+                      "now": (now - 86400, now),
+                      "future": (now + 30 * 86400, now + 31 * 86400),
+                      "malformed": (now, now - 86400)}[self.args.ari_window]
+        fmt = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        body = {"suggestedWindow": {"start": fmt(start), "end": fmt(end)},
+                "explanationURL": "https://%s/ari-explained" % self.me}
+        headers = [("Content-Type", "application/json")]
+        if self.args.ari_retry_after:
+            headers.append(("Retry-After", self.args.ari_retry_after))
+        self.log("renewal info %s: %s" % (path[len("/renewal-info/"):], self.args.ari_window))
+        self.send(conn, 200, "OK", headers, json.dumps(body).encode())
+
+    def rewrite_dir(self, rbody):
+        try:
+            obj = json.loads(rbody)
+        except ValueError:
+            return rbody
+        if self.args.ari_window:
+            obj["renewalInfo"] = "https://%s/renewal-info" % self.me
+        if self.args.profiles:
+            obj.setdefault("meta", {})["profiles"] = {
+                n: "the %s profile" % n for n in self.args.profiles.split(",")}
+        return json.dumps(obj).encode()
+
     def rewrite(self, kind, rheaders, rbody):
-        """The --token-rewrite and --order-processing faults."""
+        """The directory additions, and the --token-rewrite and
+        --order-processing faults."""
+        if kind == "dir" and (self.args.ari_window or self.args.profiles):
+            return rheaders, self.rewrite_dir(rbody)
         if not (self.args.token_rewrite and kind == "authz") and \
                 not (self.args.order_processing and kind == "order"):
             return rheaders, rbody
@@ -373,6 +458,11 @@ def main():
     p.add_argument("--token-rewrite", choices=["nul", "short"])
     p.add_argument("--order-processing", action="store_true")
     p.add_argument("--processing-retry-after")
+    p.add_argument("--ari-window", choices=["past", "now", "future", "malformed"])
+    p.add_argument("--ari-retry-after")
+    p.add_argument("--profiles")
+    p.add_argument("--record-orders")
+    p.add_argument("--refuse-replaces", action="store_true")
     Proxy(p.parse_args()).serve()
 
 
