@@ -536,9 +536,10 @@ void settings_help(FILE *out)
 
 /* --- acmehook(1) and completions ----------------------------------------- */
 
-/* Roff text: a backslash is \e and a hyphen \- (so it prints and searches
- * as a minus); a '.' or '\'' opening a line would be read as a request,
- * so \& guards it. A '\n' in help text is a line break of --help's
+/* Roff text: a backslash is \e, a hyphen \- (so it prints and searches
+ * as a minus) and a double quote \(dq (it would end a quoted macro
+ * argument); a '.' or '\'' opening a line would be read as a request, so
+ * \& guards it. A '\n' in help text is a line break of --help's
  * column only, so it becomes a blank here. */
 static void roff_text(FILE *out, const char *s, bool line_start)
 {
@@ -549,6 +550,8 @@ static void roff_text(FILE *out, const char *s, bool line_start)
 			fputs("\\e", out);
 		else if (*s == '-')
 			fputs("\\-", out);
+		else if (*s == '"')
+			fputs("\\(dq", out);
 		else if (*s == '\n')
 			fputc(' ', out);
 		else
@@ -573,7 +576,7 @@ static void man_option(FILE *out, const struct optdef *o)
 	}
 	fputc('\n', out);
 	roff_text(out, o->help, true);
-	fputs(".\n", out);
+	fputs(o->help[0] && o->help[strlen(o->help) - 1] == '.' ? "\n" : ".\n", out);
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		if (options[i].kind != O_ALIAS || strcmp(options[i].alias_of, o->lng) != 0)
 			continue;
