@@ -533,3 +533,106 @@ void settings_help(FILE *out)
 				help_line(out, &options[i]);
 	}
 }
+
+/* --- acmehook(1) and completions ----------------------------------------- */
+
+/* Roff text: a backslash is \e, a hyphen \- (so it prints and searches
+ * as a minus) and a double quote \(dq (it would end a quoted macro
+ * argument); a '.' or '\'' opening a line would be read as a request, so
+ * \& guards it. A '\n' in help text is a line break of --help's
+ * column only, so it becomes a blank here. */
+static void roff_text(FILE *out, const char *s, bool line_start)
+{
+	if (line_start && (*s == '.' || *s == '\''))
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '"')
+			fputs("\\(dq", out);
+		else if (*s == '\n')
+			fputc(' ', out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void man_option(FILE *out, const struct optdef *o)
+{
+	bool first = true;
+
+	fputs(".TP\n", out);
+	if (o->shrt)
+		fprintf(out, "\\fB\\-%c\\fR, ", o->shrt);
+	fputs("\\fB\\-\\-", out);
+	roff_text(out, o->lng, false);
+	fputs("\\fR", out);
+	if (o->metavar) {
+		fputs(" \\fI", out);
+		roff_text(out, o->metavar, false);
+		fputs("\\fR", out);
+	}
+	fputc('\n', out);
+	roff_text(out, o->help, true);
+	fputs(o->help[0] && o->help[strlen(o->help) - 1] == '.' ? "\n" : ".\n", out);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (options[i].kind != O_ALIAS || strcmp(options[i].alias_of, o->lng) != 0)
+			continue;
+		fputs(first ? "Also \\fB\\-\\-" : ", \\fB\\-\\-", out);
+		roff_text(out, options[i].lng, false);
+		fputs("\\fR", out);
+		first = false;
+	}
+	if (!first)
+		fputs(".\n", out);
+}
+
+void settings_man(FILE *out)
+{
+	bool first = true;
+
+	for (int g = H_NONE + 1; g < H_COUNT; g++) {
+		const char *t = group_titles[g];
+		size_t len = strlen(t);
+		char title[128];
+
+		/* The --help heading without its colon. */
+		if (len && t[len - 1] == ':')
+			len--;
+		snprintf(title, sizeof(title), "%.*s", (int)len, t);
+		fputs(".SS \"", out);
+		roff_text(out, title, false);
+		fputs("\"\n", out);
+		for (size_t i = 0; i < N_OPTIONS; i++)
+			if (options[i].group == (enum help_group)g && options[i].help)
+				man_option(out, &options[i]);
+	}
+	fputs(".SS \"certbot flags without effect\"\n"
+	      "Accepted so existing command lines and \\fIcli.ini\\fR files keep working; "
+	      "their behaviour is acmehook's only behaviour:\n", out);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (options[i].kind != O_COMPAT)
+			continue;
+		fputs(first ? "\\fB\\-\\-" : ", \\fB\\-\\-", out);
+		roff_text(out, options[i].lng, false);
+		fputs("\\fR", out);
+		first = false;
+	}
+	fputs(".\n", out);
+}
+
+void settings_words(FILE *out)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct optdef *o = &options[i], *d = def_of(o);
+
+		fprintf(out, "--%s", o->lng);
+		if (o->shrt)
+			fprintf(out, "|-%c", o->shrt);
+		if (opt_takes_arg(o))
+			fprintf(out, " %s", d->metavar ? d->metavar : "VALUE");
+		fputc('\n', out);
+	}
+}

@@ -101,6 +101,15 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
                    struct error *e);
 /* Print the options' part of --help: one line per option, by group. */
 void settings_help(FILE *out);
+/* Print the options as the roff body of acmehook(1)'s OPTIONS section:
+ * one subsection per --help group, one tagged paragraph per option with
+ * its aliases, then the certbot flags accepted without effect. */
+void settings_man(FILE *out);
+/* Print every flag the parser accepts, one a line: "--long", then "|-s"
+ * when it has a short name, then " METAVAR" when it takes a value
+ * ("VALUE" when the table names none). Shell completions are generated
+ * from this. */
+void settings_words(FILE *out);
 
 /* --- load.c -------------------------------------------------------------- */
 
