@@ -471,3 +471,23 @@ void lineage_choice_release(struct lineage_choice *c)
 	store_unlock(c->reservation);
 	c->reservation = -1;
 }
+
+void lineage_choice_withdraw(struct engine *eng, struct lineage_choice *c)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct error e = {0};
+	int lock = -1;
+
+	if (!c)
+		return;
+	/* Under .choose.lock no other run reads or takes the reservation, so
+	 * its file can go; a lineage stored meanwhile under the name (by a
+	 * run that shared it) keeps it. */
+	if (c->reservation >= 0 &&
+	    snprintf(dir, sizeof(dir), "%s/.locks/names", eng->store.config_dir) < (int)sizeof(dir) &&
+	    snprintf(path, sizeof(path), "%s/%s.lock", dir, c->name) < (int)sizeof(path) &&
+	    choose_lock(eng, dir, &lock, &e) == 0 && !name_in_use(eng, c->name))
+		unlink(path);
+	store_unlock(lock);
+	lineage_choice_release(c);
+}

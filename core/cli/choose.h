@@ -41,4 +41,9 @@ int lineage_choose(struct engine *eng, char *const *names, size_t n, struct line
  * -1), and may be called again. */
 void lineage_choice_release(struct lineage_choice *c);
 
+/* Release what C holds, as lineage_choice_release, and remove the file of
+ * its reservation unless the lineage was stored: for a run that makes no
+ * lineage on purpose (a dry run), so that it leaves none behind. */
+void lineage_choice_withdraw(struct engine *eng, struct lineage_choice *c);
+
 #endif

@@ -14,6 +14,16 @@
 #include "conf/renewal.h"
 #include "host/route.h"
 
+/* certbot's closing line of a dry run, on the output as the results are:
+ * none under -q when it worked. */
+static void dry_run_summary(struct engine *eng, int ret, const struct error *e)
+{
+	if (ret < 0)
+		fprintf(eng->out, "The dry run failed: %s\n", e->msg);
+	else if (eng->log.level >= LVL_INFO)
+		fprintf(eng->out, "The dry run was successful.\n");
+}
+
 /* --- certonly with a user's CSR ------------------------------------------ */
 
 static int write_out(const char *given, const char *stem, const char *data, char *used,
@@ -68,6 +78,10 @@ static int certonly_csr(struct engine *eng, struct error *e)
 	if (preflight_csr(eng, &s, e) < 0 ||
 	    issue_order(eng, &s, &a, &acct_key, &rt, der, der_len, csr_key, &is, e) < 0)
 		goto out;
+	if (lineage_dry_run(eng)) {
+		ret = 0;
+		goto out;
+	}
 	if (write_out(s.cert_path, "cert", is.cert_pem, used, sizeof(used), e) < 0)
 		goto out;
 	fprintf(eng->out, "Certificate is saved at: %s\n", used);
@@ -79,6 +93,8 @@ static int certonly_csr(struct engine *eng, struct error *e)
 	fprintf(eng->out, "Full certificate chain is saved at: %s\n", used);
 	ret = 0;
 out:
+	if (lineage_dry_run(eng))
+		dry_run_summary(eng, ret, e);
 	issued_free(&is);
 	routed_free(&rt);
 	acme_close(&a);
@@ -120,6 +136,10 @@ int cmd_certonly(struct engine *eng, struct error *e)
 	 * stored, so that no other run takes the name for other names. */
 	ret = lineage_renew(eng, choice.name, true, &attempted, e);
 out:
+	if (lineage_dry_run(eng)) {
+		lineage_choice_withdraw(eng, &choice);
+		dry_run_summary(eng, ret, e);
+	}
 	lineage_choice_release(&choice);
 	settings_free(&stored);
 	return ret;

@@ -54,6 +54,10 @@ int cmd_renew(struct engine *eng, struct error *e)
 	}
 	if (tried == 0 && failed == 0)
 		fprintf(eng->out, "No renewals were attempted.\n");
+	if (lineage_dry_run(eng) && failed)
+		fprintf(eng->out, "The dry run failed: %zu of the renewals failed\n", failed);
+	else if (lineage_dry_run(eng) && tried && eng->log.level >= LVL_INFO)
+		fprintf(eng->out, "The dry run was successful.\n");
 	if (failed) {
 		/* Only configuration errors (a refused renewal file): the user
 		 * has to fix something, as with any usage error. */

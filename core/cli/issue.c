@@ -58,7 +58,15 @@ int issue_route(struct engine *eng, const struct settings *s, struct routed *out
 
 const char *issue_server_url(const struct settings *s)
 {
-	return config_server_url(s->server);
+	const char *url = config_server_url(s->server);
+
+	/* As certbot does, a dry run asks Let's Encrypt's staging server
+	 * rather than issuing a real certificate that would then be thrown
+	 * away (and count against the production rate limits). Any other
+	 * server is asked itself. */
+	if (s->dry_run > 0 && strcmp(url, config_server_url("letsencrypt")) == 0)
+		return config_server_url("letsencrypt-staging");
+	return url;
 }
 
 int issue_open_account(struct engine *eng, const struct settings *s, struct acme *a,
@@ -188,7 +196,9 @@ int issue_cert_key(struct engine *eng, const struct settings *s, const struct ac
 	struct order_record rec = {0};
 	EVP_PKEY *k = NULL;
 
-	if (recorded_order(eng, s, a, name, &rec, &k)) {
+	/* A dry run neither resumes nor discards the lineage's recorded order:
+	 * it leaves the work dir as it found it. */
+	if (s->dry_run <= 0 && recorded_order(eng, s, a, name, &rec, &k)) {
 		log_msg(&eng->log, LVL_DEBUG, "Using the key recorded with order %s", rec.order);
 		store_order_free(&rec);
 		*key = k;
@@ -284,6 +294,9 @@ int issue_lineage_order(struct engine *eng, const struct settings *s, struct acm
                         const unsigned char *csr, size_t csr_len, EVP_PKEY *cert_key,
                         struct issued *out, struct error *e)
 {
+	/* A dry run's order is not recorded under the lineage (see above). */
+	if (s->dry_run > 0)
+		name = NULL;
 	if (run_order(eng, s, a, rt, name, csr, csr_len, cert_key, out, e) == 0)
 		return 0;
 	if (!account_forgotten(e) || reopen_account(eng, s, a, acct_key, e) < 0)

@@ -21,7 +21,8 @@ struct issued {
 };
 void issued_free(struct issued *is);
 
-/* The directory URL of S's server (presets resolved). */
+/* The directory URL of S's server (presets resolved). A dry run asks
+ * letsencrypt-staging instead of letsencrypt. */
 const char *issue_server_url(const struct settings *s);
 
 /* Route S's names to plugin instances of ENG's registry (host/route.h). */

@@ -144,6 +144,51 @@ out:
 	return ret;
 }
 
+bool lineage_dry_run(const struct engine *eng)
+{
+	return eng->base.dry_run > 0;
+}
+
+/* A dry run of issue_lineage: the same account, key, order, challenges,
+ * download and checks, against issue_server_url's server, and then
+ * nothing kept: no archive version, renewal file or status record, no
+ * deploy step and no deploy hook. */
+static int dry_run_lineage(struct engine *eng, const struct settings *s, const char *name,
+                           bool renewal, struct error *e)
+{
+	struct routed rt = {0};
+	struct acme a = {0};
+	struct issued is = {0};
+	EVP_PKEY *acct_key = NULL, *key = NULL;
+	unsigned char *csr = NULL;
+	size_t csr_len = 0;
+	int ret = -1;
+
+	if (issue_route(eng, s, &rt, e) < 0 || issue_open_account(eng, s, &a, &acct_key, e) < 0 ||
+	    issue_cert_key(eng, s, &a, name, &key, e) < 0 ||
+	    crypto_csr_make(key, (const char *const *)s->domains, s->n_domains, &csr, &csr_len,
+	                    e) < 0)
+		goto out;
+	if (eng->log.level >= LVL_INFO)
+		fprintf(eng->out, "%s for %s\n",
+		        renewal ? "Simulating renewal of an existing certificate"
+		                : "Simulating a certificate request",
+		        s->domains[0]);
+	if (issue_lineage_order(eng, s, &a, &acct_key, &rt, name, csr, csr_len, key, &is, e) < 0)
+		goto out;
+	log_msg(&eng->log, LVL_INFO, "Dry run: the certificate for %s from %s is not saved", name,
+	        issue_server_url(s));
+	ret = 0;
+out:
+	free(csr);
+	issued_free(&is);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(acct_key);
+	acme_close(&a);
+	routed_free(&rt);
+	return ret;
+}
+
 /* Issue (or renew) lineage NAME with the effective settings S. Everything
  * of the new version is written before live/ switches to it: the archive
  * files, the renewal file, the status record saying its deploy is
@@ -165,6 +210,8 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	int version = 0, ret = -1;
 	bool switched = false, deploys = s->deploy_hook != NULL;
 
+	if (lineage_dry_run(eng))
+		return dry_run_lineage(eng, s, name, renewal, e);
 	if (issue_route(eng, s, &rt, e) < 0)
 		goto out;
 	deploys = deploys || rt.n_deploys > 0;
@@ -361,21 +408,28 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	*attempted = false;
 	/* The lock is in the config dir, with the data: runs that share it
 	 * exclude each other whatever their work dirs. A second run waits
-	 * for the first (up to --lock-timeout) and then sees its result. */
-	if (store_lock(&eng->store, name, &lock, e) < 0)
+	 * for the first (up to --lock-timeout) and then sees its result. A
+	 * dry run writes nothing a lock guards, and takes none: it would make
+	 * the lock file of a new name. */
+	if (!lineage_dry_run(eng) && store_lock(&eng->store, name, &lock, e) < 0)
 		return -1;
 	testpoint("lineage-locked");
 	if (engine_lineage_settings(eng, name, cli_domains, &s, e) < 0)
 		goto out;
-	store_lineage_tidy(&eng->store, name);
-	if (retry_pending_deploy(eng, &s, name, e) < 0)
-		goto out;
+	if (!lineage_dry_run(eng)) {
+		store_lineage_tidy(&eng->store, name);
+		if (retry_pending_deploy(eng, &s, name, e) < 0)
+			goto out;
+	}
 	/* A record without a live certificate is a first issuance that did
 	 * not finish (killed, or the CA failed): issue it now. */
 	exists = store_lineage_exists(&eng->store, name) && store_live_exists(&eng->store, name);
 	if (!exists && store_lineage_exists(&eng->store, name))
 		log_msg(&eng->log, LVL_INFO, "%s has no certificate yet; requesting it", name);
-	if (exists && !s.force_renewal && !lineage_due(eng, name, &s, why, sizeof(why))) {
+	/* A dry run simulates the renewal of every lineage, as certbot's. */
+	if (lineage_dry_run(eng))
+		snprintf(why, sizeof(why), "a dry run");
+	else if (exists && !s.force_renewal && !lineage_due(eng, name, &s, why, sizeof(why))) {
 		fprintf(eng->out, "Certificate %s is not yet due for renewal (%s); no action taken.\n",
 		        name, why);
 		ret = 0;
@@ -395,8 +449,9 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	live = store_live_version(&eng->store, name);
 	if (preflight_lineage(eng, &s, name, e) == 0)
 		ret = issue_lineage(eng, &s, name, exists, e);
-	record_attempt(eng, name, exists, store_live_version(&eng->store, name) != live,
-	               ret < 0 ? e : NULL);
+	if (!lineage_dry_run(eng))
+		record_attempt(eng, name, exists, store_live_version(&eng->store, name) != live,
+		               ret < 0 ? e : NULL);
 out:
 	settings_free(&s);
 	store_unlock(lock);

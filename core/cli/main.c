@@ -14,6 +14,7 @@ static const char commands[] =
 	"commands:\n"
 	"  certonly      obtain or renew a certificate (-d NAME, repeatable)\n"
 	"  renew         renew every certificate that is due\n"
+	"                (with --dry-run: try every one, saving nothing)\n"
 	"  revoke        revoke --cert-name NAME or --cert-path FILE [--reason R]\n"
 	"  certificates  list stored certificates [--json]\n"
 	"  plugins       list installed plugins\n"
@@ -31,10 +32,14 @@ static void usage(FILE *out)
 
 static int dispatch(struct engine *eng, const char *cmd, struct error *e)
 {
-	/* certbot's --dry-run talks to a staging CA; acmehook has no such mode
-	 * outside `script test`, and silently saving would be worse. */
-	if (eng->base.dry_run == 1 && strcmp(cmd, "script") != 0)
-		return err_set(e, EXIT_USAGE, "--dry-run is only supported by `acmehook script test`");
+	/* Any other command would silently act for real, which is worse than
+	 * refusing. */
+	if (eng->base.dry_run == 1 && strcmp(cmd, "script") != 0 && strcmp(cmd, "certonly") != 0 &&
+	    strcmp(cmd, "renew") != 0)
+		return err_set(e, EXIT_USAGE,
+		               "--dry-run is not supported by `acmehook %s`; only certonly, renew "
+		               "and script test have it",
+		               cmd);
 	if (strcmp(cmd, "certonly") == 0)
 		return cmd_certonly(eng, e);
 	if (strcmp(cmd, "renew") == 0)
