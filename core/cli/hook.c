@@ -197,7 +197,8 @@ static int random_sleep(struct hook_run *r, struct error *e)
 
 	if (getrandom(&u, sizeof(u), GRND_NONBLOCK) != (ssize_t)sizeof(u))
 		u = (uint32_t)getpid() * 2654435761U;
-	ms = (long)((double)r->sleep_max_ms * ((double)u / 4294967296.0));
+	/* At least a second, as certbot's: the line below then never says 0. */
+	ms = 1000 + (long)((double)(r->sleep_max_ms - 1000) * ((double)u / 4294967296.0));
 	log_msg(r->log, LVL_INFO, "Non-interactive renewal: sleeping %ld s before renewing "
 	                          "(--no-random-sleep-on-renew skips this)",
 	        (ms + 999) / 1000);
