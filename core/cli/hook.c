@@ -110,10 +110,11 @@ static int push(char ***v, size_t *n, const char *s, struct error *e)
 
 /* The executables of R's directory SUB, in name order, as certbot picks
  * them: regular files with an execute bit, not editor backups ending in
- * '~'. Anything else is skipped with one warning. A missing directory
- * has none. */
-static int list_dir(struct hook_run *r, const char *sub, char ***out, size_t *n_out,
-                    struct error *e)
+ * '~'. Anything else is skipped, with one warning when WARN (listings
+ * that only ask whether there is a hook stay silent). A missing
+ * directory has none. */
+static int list_dir(struct hook_run *r, const char *sub, bool warn, char ***out,
+                    size_t *n_out, struct error *e)
 {
 	char dir[PATH_MAX], p[PATH_MAX];
 	char **v = NULL;
@@ -145,7 +146,8 @@ static int list_dir(struct hook_run *r, const char *sub, char ***out, size_t *n_
 		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= sizeof(p))
 			continue;
 		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || access(p, X_OK) < 0) {
-			log_msg(r->log, LVL_WARN, "skipping hook %s: not an executable file", p);
+			if (warn)
+				log_msg(r->log, LVL_WARN, "skipping hook %s: not an executable file", p);
 			continue;
 		}
 		if (push(&v, &n, p, e) < 0)
@@ -172,7 +174,7 @@ static int run_dir(struct hook_run *r, const char *sub, const char *what,
 	size_t n = 0;
 	int ret = 0;
 
-	if (list_dir(r, sub, &v, &n, e) < 0)
+	if (list_dir(r, sub, true, &v, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct error one = {0};
@@ -226,12 +228,14 @@ int hook_run_begin(struct hook_run *r, const struct settings *s, struct error *e
 				return err_nomem(e);
 		}
 	}
-	if (r->pre_failed)
-		return err_set(e, EXIT_OP, "%s; not renewing", r->pre_failed);
+	/* Kept even when the pre stage failed: the post-hooks undo what the
+	 * pre-hooks that did run started. */
 	for (i = 0; s->post_hook && i < r->n_post && strcmp(r->post[i], s->post_hook) != 0; i++)
 		;
 	if (s->post_hook && i == r->n_post && push(&r->post, &r->n_post, s->post_hook, e) < 0)
 		return -1;
+	if (r->pre_failed)
+		return err_set(e, EXIT_OP, "%s; not renewing", r->pre_failed);
 	if (!s->pre_hook)
 		return 0;
 	for (i = 0; i < r->n_pre && strcmp(r->pre[i], s->pre_hook) != 0; i++)
@@ -304,7 +308,7 @@ bool hook_run_has_deploy(struct hook_run *r)
 	char **v = NULL;
 	size_t n = 0;
 
-	if (list_dir(r, "deploy", &v, &n, &ignore) < 0)
+	if (list_dir(r, "deploy", false, &v, &n, &ignore) < 0)
 		return true; /* running them names the problem */
 	names_free(v, n);
 	return n > 0;

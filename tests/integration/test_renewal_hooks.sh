@@ -104,6 +104,16 @@ ah_expect_ok "renew $B with --pre-hook on the command line"
 want="dir-pre-10-first dir-pre-20-second cli-pre deploy dir-deploy-10-dir post dir-post-10-dir"
 check "the command line's pre-hook replaced the stored one" test "$(tags)" = "$want"
 
+# --- a failing pre-hook: nothing is requested, the post stage still runs ---
+: >"$LOG"
+serialB=$(ah_serial "$AH_CONFIG/live/$B/cert.pem")
+ah_run renew --force-renewal --cert-name "$B" --pre-hook "$HOOK bad-pre; exit 3"
+ah_expect_fail 1 "pre-hook .*failed \(exit status 3\)" "renew whose pre-hook fails exits 1"
+want="dir-pre-10-first dir-pre-20-second bad-pre failure post dir-post-10-dir"
+check "a failed pre-hook: failure hook, then the post stage" test "$(tags)" = "$want"
+check "$B unchanged after the failed pre-hook" \
+  test "$(ah_serial "$AH_CONFIG/live/$B/cert.pem")" = "$serialB"
+
 # --- nothing due: no hooks, and -q prints nothing at all ---
 rm -r "$WC"
 ln -s "$AH_WEBROOT" "$WC"
