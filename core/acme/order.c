@@ -233,15 +233,21 @@ static int poll_status(struct acme *a, const char *what, const char *kind, const
 static int authz_error(const cJSON *authz, const char *ident, struct error *e)
 {
 	const cJSON *ch;
+	const char *type = NULL;
 	char text[768] = "no detail";
 
 	cJSON_ArrayForEach(ch, cJSON_GetObjectItem(authz, "challenges")) {
 		const cJSON *err = cJSON_GetObjectItem(ch, "error");
 		if (err) {
 			acme_problem_text(err, text, sizeof(text));
+			type = acme_problem_type(err);
 			break;
 		}
 	}
+	/* The challenge's problem type is kept, for the status record and
+	 * the failure hook. */
+	if (type)
+		return err_set_acme(e, type, 0, "validation of %s failed: %s", ident, text);
 	return err_set(e, EXIT_OP, "validation of %s failed: %s", ident, text);
 }
 

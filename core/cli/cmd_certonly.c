@@ -1,5 +1,6 @@
 /* certonly: get a certificate for the -d names into its lineage, or, with
  * --csr, for a CSR the user made, written where certbot writes it. */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static int certonly_csr(struct engine *eng, struct error *e)
 		        eng->base.csr);
 		goto out;
 	}
-	if (preflight_csr(eng, &s, e) < 0 ||
+	if (hook_run_begin(&eng->hooks, &s, e) < 0 || preflight_csr(eng, &s, e) < 0 ||
 	    issue_order(eng, &s, &a, &acct_key, &rt, der, der_len, csr_key, &is, e) < 0)
 		goto out;
 	if (lineage_dry_run(eng)) {
@@ -106,7 +107,40 @@ out:
 	return ret;
 }
 
+static int certonly_lineage(struct engine *eng, struct error *e);
+
 int cmd_certonly(struct engine *eng, struct error *e)
+{
+	FILE *out = eng->out, *null = NULL;
+	struct error post = {0};
+	int ret;
+
+	if (eng->cli->json == 1)
+		return err_set(e, EXIT_USAGE, "certonly has no JSON output; --json is for `acmehook "
+		                              "certificates`");
+	/* Quiet means nothing on stdout either, unless something fails (the
+	 * errors go to stderr). */
+	if (eng->base.verbose < 0) {
+		null = fopen("/dev/null", "w");
+		if (!null)
+			return err_set_errno(e, EXIT_OP, errno, "cannot open /dev/null");
+		eng->out = null;
+	}
+	/* certbot runs the renewal-hooks directories only for `renew`. */
+	eng->hooks.log = &eng->log;
+	ret = eng->base.csr ? certonly_csr(eng, e) : certonly_lineage(eng, e);
+	if (hook_run_end(&eng->hooks, &post) < 0 && ret == 0) {
+		*e = post;
+		ret = -1;
+	}
+	hook_run_free(&eng->hooks);
+	eng->out = out;
+	if (null)
+		fclose(null);
+	return ret;
+}
+
+static int certonly_lineage(struct engine *eng, struct error *e)
 {
 	struct lineage_choice choice = {.reservation = -1};
 	struct settings stored;
@@ -115,8 +149,6 @@ int cmd_certonly(struct engine *eng, struct error *e)
 	bool attempted;
 	int ret = -1;
 
-	if (eng->base.csr)
-		return certonly_csr(eng, e);
 	settings_init(&stored);
 	names = eng->base.domains;
 	n = eng->base.n_domains;

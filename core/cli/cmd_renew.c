@@ -1,13 +1,66 @@
 /* renew: every lineage that is due (or the one --cert-name names). One
  * failing lineage does not stop the others. */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/engine.h"
 #include "cli/lineage.h"
 
+/* certbot's default: timers of many hosts fire at the same minute. */
+#define RENEW_SLEEP_MAX_MS (8L * 60 * 1000)
+
+static int renew_all(struct engine *eng, struct error *e);
+
 int cmd_renew(struct engine *eng, struct error *e)
+{
+	FILE *out = eng->out, *null = NULL;
+	char dir[PATH_MAX];
+	struct error post = {0};
+	int ret = -1;
+
+	if (eng->cli->json == 1)
+		return err_set(e, EXIT_USAGE, "renew has no JSON output; --json is for `acmehook "
+		                              "certificates`");
+	/* Quiet means nothing on stdout either, unless something fails (the
+	 * errors go to stderr). */
+	if (eng->base.verbose < 0) {
+		null = fopen("/dev/null", "w");
+		if (!null)
+			return err_set_errno(e, EXIT_OP, errno, "cannot open /dev/null");
+		eng->out = null;
+	}
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/renewal-hooks", eng->store.config_dir) >=
+	    sizeof(dir)) {
+		err_set(e, EXIT_USAGE, "config directory path too long: %s", eng->store.config_dir);
+		goto out;
+	}
+	eng->hooks.log = &eng->log;
+	eng->hooks.dir = strdup(dir);
+	if (!eng->hooks.dir) {
+		err_nomem(e);
+		goto out;
+	}
+	if (eng->base.no_random_sleep != 1 && !isatty(STDIN_FILENO))
+		eng->hooks.sleep_max_ms = RENEW_SLEEP_MAX_MS;
+	ret = renew_all(eng, e);
+	/* The post hooks run even when renewals failed: they restart what the
+	 * pre hooks stopped. */
+	if (hook_run_end(&eng->hooks, &post) < 0 && ret == 0) {
+		*e = post;
+		ret = -1;
+	}
+out:
+	hook_run_free(&eng->hooks);
+	eng->out = out;
+	if (null)
+		fclose(null);
+	return ret;
+}
+
+static int renew_all(struct engine *eng, struct error *e)
 {
 	char **names = NULL, **unrecorded = NULL;
 	size_t tried = 0, failed = 0, usage = 0;

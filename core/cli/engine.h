@@ -11,6 +11,7 @@
 #include "base/err.h"
 #include "base/http.h"
 #include "base/log.h"
+#include "cli/hook.h"
 #include "host/loader.h"
 #include "store/store.h"
 
@@ -26,6 +27,7 @@ struct engine {
 	unsigned char *eab_key;       /* decoded --eab-hmac-key, wiped on free */
 	size_t eab_key_len;
 	FILE *out;                    /* borrowed: where results are printed */
+	struct hook_run hooks;        /* the run's pre/post hooks; the command frees it */
 };
 
 int engine_init(struct engine *eng, const struct settings *cli, const struct settings *ini,

@@ -52,7 +52,7 @@ static char *live_chain(struct engine *eng, const char *name)
 }
 
 /* Run every deploy step on the version live/ serves: the deploy plugins
- * in order, then --deploy-hook. */
+ * in order, then --deploy-hook and the deploy directory hooks. */
 static int run_deploys(struct engine *eng, const struct settings *s, const struct routed *rt,
                        const char *name, bool renewal, bool issuer_changed, struct error *e)
 {
@@ -83,9 +83,9 @@ static int run_deploys(struct engine *eng, const struct settings *s, const struc
 		log_msg(&eng->log, LVL_INFO, "Deployed %s with %s", name,
 		        host_instance_name(rt->deploys[i]));
 	}
-	if (s->deploy_hook &&
-	    hook_run_deploy(s->deploy_hook, live, (const char *const *)s->domains, s->n_domains,
-	                    e) < 0)
+	if ((s->deploy_hook || hook_run_has_deploy(&eng->hooks)) &&
+	    hook_run_deploy(&eng->hooks, s->deploy_hook, live, (const char *const *)s->domains,
+	                    s->n_domains, e) < 0)
 		return -1;
 	return 0;
 }
@@ -214,7 +214,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 		return dry_run_lineage(eng, s, name, renewal, e);
 	if (issue_route(eng, s, &rt, e) < 0)
 		goto out;
-	deploys = deploys || rt.n_deploys > 0;
+	deploys = deploys || rt.n_deploys > 0 || hook_run_has_deploy(&eng->hooks);
 	if (store_renewal_path(&eng->store, name, p, sizeof(p)) < 0) {
 		err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
 		goto out;
@@ -396,6 +396,21 @@ out:
 	return due;
 }
 
+/* Run S's --failure-hook for lineage NAME, which failed with FAILURE. Its
+ * own failure is only reported: the lineage's is the one that counts. */
+static void run_failure_hook(struct engine *eng, const struct settings *s, const char *name,
+                             const struct error *failure)
+{
+	char live[PATH_MAX];
+	struct error e = {0};
+
+	store_live_dir(&eng->store, name, live, sizeof(live));
+	log_msg(&eng->log, LVL_INFO, "Running failure-hook command: %s", s->failure_hook);
+	if (hook_run_failure(s->failure_hook, live, (const char *const *)s->domains, s->n_domains,
+	                     failure, &e) < 0)
+		log_msg(&eng->log, LVL_ERROR, "%s", e.msg);
+}
+
 /* Renew NAME when due (or forced). *ATTEMPTED tells whether it tried. */
 int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *attempted,
                      struct error *e)
@@ -447,11 +462,15 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 		        s.force_renewal ? "forced" : why);
 	*attempted = true;
 	live = store_live_version(&eng->store, name);
-	if (preflight_lineage(eng, &s, name, e) == 0)
+	if (hook_run_begin(&eng->hooks, &s, e) == 0 && preflight_lineage(eng, &s, name, e) == 0)
 		ret = issue_lineage(eng, &s, name, exists, e);
-	if (!lineage_dry_run(eng))
+	/* A dry run keeps no record and raises no alarm: it changed nothing. */
+	if (!lineage_dry_run(eng)) {
 		record_attempt(eng, name, exists, store_live_version(&eng->store, name) != live,
 		               ret < 0 ? e : NULL);
+		if (ret < 0 && s.failure_hook)
+			run_failure_hook(eng, &s, name, e);
+	}
 out:
 	settings_free(&s);
 	store_unlock(lock);

@@ -131,7 +131,9 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	                                     : kv(&b, "elliptic_curve", s->elliptic_curve, e)) < 0 ||
 	    kv(&b, "preferred_chain", s->preferred_chain, e) < 0 ||
 	    kv(&b, "preferred_profile", s->preferred_profile, e) < 0 ||
-	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 || kv(&b, "email", s->email, e) < 0 ||
+	    kv(&b, "pre_hook", s->pre_hook, e) < 0 || kv(&b, "post_hook", s->post_hook, e) < 0 ||
+	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 ||
+	    kv(&b, "failure_hook", s->failure_hook, e) < 0 || kv(&b, "email", s->email, e) < 0 ||
 	    kv(&b, "dns_resolver", res.data, e) < 0 ||
 	    (strcmp(s->dns_propagation, "authoritative") != 0 &&
 	     kv(&b, "dns_propagation", s->dns_propagation, e) < 0) ||

@@ -420,6 +420,9 @@ ah_run() {
   AH_OUT="$AH_RUNS/$AH_RUN_SEQ.out"
   AH_ERR="$AH_RUNS/$AH_RUN_SEQ.err"
   local argv=("$@")
+  # Without a terminal, renew first sleeps up to 8 minutes, as certbot's
+  # does; tests of that sleep call acmehook themselves.
+  if [ "${1:-}" = renew ]; then argv+=(--no-random-sleep-on-renew); fi
   if [ "${AH_NO_DIRS:-0}" != 1 ]; then
     argv+=(--config-dir "$AH_CONFIG" --work-dir "$AH_WORK" --logs-dir "$AH_LOGDIR")
     if [ -n "${AH_CA_BUNDLE:-}" ] && [ "${AH_CA_VIA_ENV:-0}" != 1 ]; then

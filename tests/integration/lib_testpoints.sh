@@ -33,6 +33,8 @@ tp_start() {
   [ "${1:-}" = -- ] && shift
   local argv=("$@" --config-dir "$AH_CONFIG" --work-dir "$AH_WORK" --logs-dir "$AH_LOGDIR"
     --ca-bundle "$AH_CA_BUNDLE")
+  # No random sleep before renewing (see ah_run).
+  if [ "${1:-}" = renew ]; then argv+=(--no-random-sleep-on-renew); fi
   printf 'acmehook %s\n' "${argv[*]}" >"$AH_RUNS/$tag.cmd"
   (
     if [ -n "${TP_GATE:-}" ]; then

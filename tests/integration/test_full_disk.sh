@@ -112,7 +112,8 @@ traced() {
   rm -f "$AH_WORK/orders/$L.json" "$AH_WORK/orders/$L.key.pem"
   set +e
   timeout -k 10 120 strace -y -o "$st" -e trace="$1" -e inject="$1":error=ENOSPC:when="$2" \
-    "$AH_BIN" renew --force-renewal --cert-name "$L" --config-dir "$AH_CONFIG" \
+    "$AH_BIN" renew --no-random-sleep-on-renew --force-renewal --cert-name "$L" \
+    --config-dir "$AH_CONFIG" \
     --work-dir "$AH_WORK" --logs-dir "$NOLOG" --ca-bundle "$AH_CA_BUNDLE" \
     >"$AH_OUT" 2>"$AH_ERR" </dev/null
   AH_RC=$?
