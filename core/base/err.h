@@ -23,7 +23,8 @@ enum err_kind {
 	ERR_IO,             /* a local file or directory operation failed */
 	ERR_NOSPACE,        /* the disk or a quota is full (ENOSPC, EDQUOT) */
 	ERR_TIMEOUT,        /* a network exchange took too long */
-	ERR_NETWORK,        /* no connection, a reset, a name that does not resolve */
+	ERR_NETWORK,        /* a connection lost or reset on the way */
+	ERR_UNREACHABLE,    /* no connection could be made: refused, or no such host */
 	ERR_INTERRUPTED,    /* SIGINT, SIGTERM or SIGHUP arrived */
 	ERR_HTTP,           /* the server answered an error status without a problem document */
 	ERR_ACME,           /* the server answered an ACME problem document (see problem) */

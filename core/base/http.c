@@ -144,6 +144,33 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 	return 0;
 }
 
+/* What a failed transfer means for whoever decides to try again: a timeout;
+ * no connection at all (ERR_UNREACHABLE: nothing was sent); a connection
+ * lost on the way (ERR_NETWORK); or something no retry can mend, such as a
+ * certificate that does not verify or a refused URL (ERR_GENERIC). */
+static enum err_kind transfer_error_kind(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return ERR_TIMEOUT;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		return ERR_UNREACHABLE;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+		return ERR_NETWORK;
+	default:
+		return ERR_GENERIC;
+	}
+}
+
 /* Plain http is only acceptable to loopback test services, and only when the
  * caller asked for it. */
 static bool url_is_loopback_http(const char *url)
@@ -271,8 +298,8 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		if (opts->unsent && curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK &&
 		    sent == 0)
 			*opts->unsent = true;
-		err_set_kind(e, EXIT_OP, rc == CURLE_OPERATION_TIMEDOUT ? ERR_TIMEOUT : ERR_NETWORK,
-		             "cannot reach %s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		err_set_kind(e, EXIT_OP, transfer_error_kind(rc), "cannot reach %s: %s", url,
+		             errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);

@@ -139,7 +139,13 @@ int retry_again(struct retry *r, const struct error *fail, const char *retry_aft
 			log_msg(r->log, LVL_DEBUG, "%s: badNonce, retrying", r->what ? r->what : "request");
 		return 0;
 	}
-	if (fail->kind == ERR_NETWORK || fail->kind == ERR_TIMEOUT) {
+	if (fail->kind == ERR_UNREACHABLE) {
+		/* Nothing was sent, so any request may go again; but a CA
+		 * that takes no connection at all is more often a wrong
+		 * address than a restart, so the user hears of it soon. */
+		cap = RETRY_UNREACHABLE_MAX;
+		snprintf(why, sizeof(why), "%s;", fail->msg);
+	} else if (fail->kind == ERR_NETWORK || fail->kind == ERR_TIMEOUT) {
 		if (!repeatable)
 			return give_up(e, fail, NULL);
 		snprintf(why, sizeof(why), "%s;", fail->msg);

@@ -30,6 +30,7 @@ struct log;
  * in a row then happen once in 60,000 requests, and the backoff (capped at
  * RETRY_CAP_MS, bounded by the run's deadline) keeps a real CA unhurried. */
 #define RETRY_MAX_ATTEMPTS 12
+#define RETRY_UNREACHABLE_MAX 4     /* no connection at all: 1 + 2 + 4 s of waiting */
 #define RETRY_PACED_MAX 20          /* per request when the server sets the pace */
 #define RETRY_BAD_NONCE_MAX 30      /* a CA may reject any nonce: 2^-30 at 50 % */
 #define RETRY_FIRST_MS 1000         /* the first backoff; it doubles each time */

@@ -51,9 +51,14 @@ check "file webroot: nothing written" unchanged
 
 # --- unreachable server ---
 url="https://127.0.0.1:$CLOSED/dir"
+t0=$(date +%s)
 ah_run certonly --webroot -w "$AH_WEBROOT" -d unreach.errors.example.test -n --agree-tos \
   -m e@example.test --eab-kid "$AH_EAB_KID" --eab-hmac-key "$AH_EAB_KEY" --server "$url"
+took=$(( $(date +%s) - t0 ))
 ah_expect_fail 1 "127\.0\.0\.1:$CLOSED" "unreachable server: exit 1 naming the URL"
+# A few quick retries (1 + 2 + 4 s), each said, then the error.
+check "unreachable server: retried, saying so" ah_output_matches 'retrying in .* \(attempt 2 of 4\)'
+check "unreachable server: given up within seconds ($took s)" test "$took" -lt 20
 check "unreachable server: nothing written" unchanged
 check "unreachable server: no tokens left" ah_no_tokens
 

@@ -121,6 +121,7 @@ AH_CA_BUNDLE=
 ah_run certonly --webroot -w "$AH_WEBROOT" -d noca.issue.example.test -n --server "$AH_DIR_URL"
 AH_CA_BUNDLE=$AH_CA_BUNDLE_SAVE
 ah_expect_fail 1 '(certificate|tls|ssl|verify)' "without a CA bundle Pebble is not trusted (exit 1)"
+check "a certificate that does not verify is not retried" bash -c "! grep -q 'retrying in' '$AH_ERR'"
 check "untrusted run wrote no lineage" test ! -e "$AH_CONFIG/live/noca.issue.example.test"
 
 check "no challenge tokens left at the end" ah_no_tokens "$AH_WEBROOT"
