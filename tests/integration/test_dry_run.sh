@@ -95,8 +95,9 @@ check "renew --dry-run -q prints nothing" test -z "$AH_STDOUT"
 check "store unchanged by renew --dry-run -q" test "$(state)" = "$before"
 
 # --- dry runs that fail: a webroot the web server does not serve ---
+# A name never validated before, so no earlier authorization can stand in.
 mkdir -p "$AH_T/elsewhere"
-ah_run certonly --dry-run --webroot -w "$AH_T/elsewhere" -d "$NEW" --server "$AH_DIR_URL"
+ah_run certonly --dry-run --webroot -w "$AH_T/elsewhere" -d "unserved.$NEW" --server "$AH_DIR_URL"
 check "failed certonly --dry-run exits 1 (exit $AH_RC)" test "$AH_RC" -eq 1
 check "certonly says the dry run failed" ah_output_matches "^The dry run failed: "
 check "store unchanged by a failed certonly --dry-run" test "$(state)" = "$before"
