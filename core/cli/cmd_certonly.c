@@ -111,21 +111,12 @@ static int certonly_lineage(struct engine *eng, struct error *e);
 
 int cmd_certonly(struct engine *eng, struct error *e)
 {
-	FILE *out = eng->out, *null = NULL;
 	struct error post = {0};
 	int ret;
 
 	if (eng->cli->json == 1)
 		return err_set(e, EXIT_USAGE, "certonly has no JSON output; --json is for `acmehook "
 		                              "certificates`");
-	/* Quiet means nothing on stdout either, unless something fails (the
-	 * errors go to stderr). */
-	if (eng->base.verbose < 0) {
-		null = fopen("/dev/null", "w");
-		if (!null)
-			return err_set_errno(e, EXIT_OP, errno, "cannot open /dev/null");
-		eng->out = null;
-	}
 	/* certbot runs the renewal-hooks directories only for `renew`. */
 	eng->hooks.log = &eng->log;
 	ret = eng->base.csr ? certonly_csr(eng, e) : certonly_lineage(eng, e);
@@ -134,9 +125,6 @@ int cmd_certonly(struct engine *eng, struct error *e)
 		ret = -1;
 	}
 	hook_run_free(&eng->hooks);
-	eng->out = out;
-	if (null)
-		fclose(null);
 	return ret;
 }
 

@@ -16,7 +16,6 @@ static int renew_all(struct engine *eng, struct error *e);
 
 int cmd_renew(struct engine *eng, struct error *e)
 {
-	FILE *out = eng->out, *null = NULL;
 	char dir[PATH_MAX];
 	struct error post = {0};
 	int ret = -1;
@@ -24,14 +23,6 @@ int cmd_renew(struct engine *eng, struct error *e)
 	if (eng->cli->json == 1)
 		return err_set(e, EXIT_USAGE, "renew has no JSON output; --json is for `acmehook "
 		                              "certificates`");
-	/* Quiet means nothing on stdout either, unless something fails (the
-	 * errors go to stderr). */
-	if (eng->base.verbose < 0) {
-		null = fopen("/dev/null", "w");
-		if (!null)
-			return err_set_errno(e, EXIT_OP, errno, "cannot open /dev/null");
-		eng->out = null;
-	}
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/renewal-hooks", eng->store.config_dir) >=
 	    sizeof(dir)) {
 		err_set(e, EXIT_USAGE, "config directory path too long: %s", eng->store.config_dir);
@@ -54,9 +45,6 @@ int cmd_renew(struct engine *eng, struct error *e)
 	}
 out:
 	hook_run_free(&eng->hooks);
-	eng->out = out;
-	if (null)
-		fclose(null);
 	return ret;
 }
 

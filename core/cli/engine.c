@@ -39,6 +39,16 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	    settings_defaults(&eng->base, e) < 0 || settings_check(&eng->base, e) < 0)
 		goto out;
 	eng->log.level = level_for(eng->base.verbose);
+	/* Quiet means nothing on stdout either, unless something fails (the
+	 * errors go to stderr): cron mails whatever a job prints. */
+	if (eng->base.verbose < 0) {
+		eng->quiet_out = fopen("/dev/null", "we");
+		if (!eng->quiet_out) {
+			err_set_errno(e, EXIT_OP, errno, "cannot open /dev/null: %s", strerror(errno));
+			goto out;
+		}
+		eng->out = eng->quiet_out;
+	}
 	if (eng->base.eab_hmac_key) {
 		log_add_secret(&eng->log, eng->base.eab_hmac_key);
 		if (b64url_decode(eng->base.eab_hmac_key, &eng->eab_key, &eng->eab_key_len) < 0) {
@@ -108,6 +118,8 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
+	if (eng->quiet_out)
+		fclose(eng->quiet_out);
 	if (eng->eab_key) {
 		OPENSSL_cleanse(eng->eab_key, eng->eab_key_len);
 		free(eng->eab_key);

@@ -26,7 +26,8 @@ struct engine {
 	struct dns_client dns;        /* resolvers from --dns-resolver or resolv.conf */
 	unsigned char *eab_key;       /* decoded --eab-hmac-key, wiped on free */
 	size_t eab_key_len;
-	FILE *out;                    /* borrowed: where results are printed */
+	FILE *out;                    /* where results are printed: stdout, or quiet_out */
+	FILE *quiet_out;              /* owned: /dev/null under -q */
 	struct hook_run hooks;        /* the run's pre/post hooks; the command frees it */
 };
 
