@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "conf/trust.h"
+#include "store/fs.h"
 
 #define TRUST_HINT                                                                           \
 	"as root, acmehook reads a file that can run commands only when root owns it and "   \
@@ -86,60 +87,21 @@ int conf_trust_fd(int fd, const char *path, uid_t euid, struct error *e)
 	return 0;
 }
 
+/* store_read_fd's check: the trust rule, on the descriptor being read. */
+static int trusted_fd(int fd, const char *path, void *ud, struct error *e)
+{
+	(void)ud;
+	return conf_trust_fd(fd, path, geteuid(), e);
+}
+
 int conf_read_trusted(const char *path, size_t cap, char **data, size_t *len, struct error *e)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t n = 0;
-	int fd = -1, ret = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err_set_errno(e, errno == ENOENT ? EXIT_USAGE : EXIT_OP, errno, "cannot read %s: %s",
-		              path, strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err_set(e, EXIT_USAGE, "%s is not a regular file", path);
-		goto out;
-	}
-	if (conf_trust_fd(fd, path, geteuid(), e) < 0)
-		goto out;
-	if ((size_t)st.st_size > cap) {
-		err_set(e, EXIT_USAGE, "%s is larger than %zu bytes", path, cap);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		err_set_kind(e, EXIT_OP, ERR_NOMEM, "out of memory reading %s", path);
-		goto out;
-	}
-	/* Up to the size judged: a file that grows meanwhile is read as it was. */
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_set_errno(e, EXIT_OP, errno, "cannot read %s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*data = buf;
-	buf = NULL;
-	if (len)
-		*len = n;
-	ret = 0;
-out:
-	if (buf) {
-		/* cli.ini may hold an EAB key. */
-		OPENSSL_cleanse(buf, n);
-		free(buf);
-	}
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return err_set_errno(e, errno == ENOENT ? EXIT_USAGE : EXIT_OP, errno,
+		                     "cannot read %s: %s", path, strerror(errno));
+	ret = store_read_fd(fd, path, cap, trusted_fd, NULL, data, len, e);
+	close(fd);
 	return ret;
 }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "store/fs.h"
 
 /* store_write_atomic's temporaries are FILE.tmp-XXXXXX (mkstemp's six
@@ -123,24 +125,20 @@ out:
 	return ret;
 }
 
-int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e)
+int store_read_fd(int fd, const char *path, size_t cap, store_read_check check, void *ud,
+                  char **data, size_t *len, struct error *e)
 {
-	FILE *f = NULL;
+	struct stat st;
 	char *buf = NULL;
 	size_t n = 0;
 	int ret = -1;
-	struct stat st;
 
-	f = fopen(path, "rbe");
-	if (!f) {
-		err_set_errno(e, errno == ENOENT ? EXIT_USAGE : EXIT_OP, errno, "cannot read %s: %s",
-		              path, strerror(errno));
-		goto out;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		err_set(e, EXIT_USAGE, "%s is not a regular file", path);
 		goto out;
 	}
+	if (check && check(fd, path, ud, e) < 0)
+		goto out;
 	if ((size_t)st.st_size > cap) {
 		err_set(e, EXIT_USAGE, "%s is larger than %zu bytes", path, cap);
 		goto out;
@@ -150,10 +148,18 @@ int store_read(const char *path, size_t cap, char **data, size_t *len, struct er
 		err_set_kind(e, EXIT_OP, ERR_NOMEM, "out of memory reading %s", path);
 		goto out;
 	}
-	n = fread(buf, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		err_set(e, EXIT_OP, "cannot read %s", path);
-		goto out;
+	/* Up to the size judged: a file that grows meanwhile is read as it was. */
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set_errno(e, EXIT_OP, errno, "cannot read %s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
 	}
 	buf[n] = '\0';
 	*data = buf;
@@ -162,9 +168,23 @@ int store_read(const char *path, size_t cap, char **data, size_t *len, struct er
 		*len = n;
 	ret = 0;
 out:
-	free(buf);
-	if (f)
-		fclose(f);
+	if (buf) {
+		/* What was read may be a key or a secret. */
+		OPENSSL_cleanse(buf, n);
+		free(buf);
+	}
+	return ret;
+}
+
+int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return err_set_errno(e, errno == ENOENT ? EXIT_USAGE : EXIT_OP, errno,
+		                     "cannot read %s: %s", path, strerror(errno));
+	ret = store_read_fd(fd, path, cap, NULL, NULL, data, len, e);
+	close(fd);
 	return ret;
 }
 

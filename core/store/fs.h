@@ -14,6 +14,15 @@ int store_mkdirs(const char *path, mode_t mode, struct error *e);
 /* Write DATA to PATH atomically with MODE from creation on. */
 int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                        struct error *e);
+/* Decides on the open file FD (named PATH) before it is read; returns 0,
+ * or -1 with E set to refuse it. */
+typedef int (*store_read_check)(int fd, const char *path, void *ud, struct error *e);
+/* Read the regular file open at FD whole (at most CAP bytes) into a
+ * NUL-terminated buffer; PATH names it in errors. CHECK (may be NULL)
+ * judges the file first, through the same descriptor, so nothing can swap
+ * the file between the check and the read. */
+int store_read_fd(int fd, const char *path, size_t cap, store_read_check check, void *ud,
+                  char **data, size_t *len, struct error *e);
 /* Read a whole file of at most CAP bytes (NUL-terminated). */
 int store_read(const char *path, size_t cap, char **data, size_t *len, struct error *e);
 bool store_exists(const char *path);
