@@ -23,8 +23,7 @@ int cmd_renew(struct engine *eng, struct error *e)
 	if (eng->cli->json == 1)
 		return err_set(e, EXIT_USAGE, "renew has no JSON output; --json is for `acmehook "
 		                              "certificates`");
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/renewal-hooks", eng->store.config_dir) >=
-	    sizeof(dir)) {
+	if (store_hooks_dir(&eng->store, dir, sizeof(dir)) < 0) {
 		err_set(e, EXIT_USAGE, "config directory path too long: %s", eng->store.config_dir);
 		goto out;
 	}

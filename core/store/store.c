@@ -86,6 +86,11 @@ int store_accounts_dir(const struct store *s, char *dst, size_t cap)
 	return area_path(s, "accounts", NULL, dst, cap);
 }
 
+int store_hooks_dir(const struct store *s, char *dst, size_t cap)
+{
+	return area_path(s, "renewal-hooks", NULL, dst, cap);
+}
+
 int store_live_path(const struct store *s, const char *name, const char *kind, char *dst,
                     size_t cap)
 {

@@ -46,6 +46,8 @@ int store_live_dir(const struct store *s, const char *name, char *dst, size_t ca
 int store_archive_dir(const struct store *s, const char *name, char *dst, size_t cap);
 int store_renewal_dir(const struct store *s, char *dst, size_t cap);
 int store_accounts_dir(const struct store *s, char *dst, size_t cap);
+/* CONFIG/renewal-hooks, holding certbot's pre/, deploy/ and post/. */
+int store_hooks_dir(const struct store *s, char *dst, size_t cap);
 /* CONFIG/status: one small record per lineage (see status.h). */
 int store_status_dir(const struct store *s, char *dst, size_t cap);
 /* live/NAME/KIND.pem and renewal/NAME.conf. */
