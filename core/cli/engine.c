@@ -118,6 +118,9 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
+	for (size_t i = 0; eng->no_ari && eng->no_ari[i]; i++)
+		free(eng->no_ari[i]);
+	free(eng->no_ari);
 	if (eng->quiet_out)
 		fclose(eng->quiet_out);
 	if (eng->eab_key) {

@@ -28,6 +28,8 @@ struct engine {
 	size_t eab_key_len;
 	FILE *out;                    /* where results are printed: stdout, or quiet_out */
 	FILE *quiet_out;              /* owned: /dev/null under -q */
+	char **no_ari;                /* owned: servers this run found without renewal
+	                               * information (or could not reach); NULL-terminated */
 	struct hook_run hooks;        /* the run's pre/post hooks; the command frees it */
 };
 
