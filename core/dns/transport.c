@@ -156,6 +156,32 @@ static bool udp_accept(const struct dns_server_addr *sa, const struct dns_msg *q
 	return true;
 }
 
+/* Close FD, if open, keeping errno for the caller's message. */
+static void close_keep_errno(int fd)
+{
+	int saved = errno;
+
+	if (fd < 0)
+		return;
+	close(fd);
+	errno = saved;
+}
+
+/* The error of an exchange that did not complete: a timeout, or a socket
+ * failure (errno). HOW says which transport ("" or " over TCP"). */
+static int io_error(enum io_result r, const struct dns_msg *qm, const struct dns_server_addr *sa,
+		    const char *how, long timeout_s, struct error *e)
+{
+	if (r == IO_OK)
+		return 0;
+	if (r == IO_TIMEOUT)
+		return err_set_kind(e, EXIT_OP, ERR_TIMEOUT,
+				    "DNS query for %s to %s%s timed out after %lds", qm->qname,
+				    sa->text, how, timeout_s);
+	return err_set_kind(e, EXIT_OP, ERR_NETWORK, "DNS query for %s to %s%s failed: %s",
+			    qm->qname, sa->text, how, strerror(errno));
+}
+
 /* Send Q over UDP and wait for the datagram that answers QM, sending again
  * every UDP_RETRANSMIT_MS until DEADLINE. The reply goes to BUF (DNS_MAX_MSG
  * bytes), its length to *N and its parse to *M. Datagrams that do not answer
@@ -204,12 +230,7 @@ static enum io_result udp_roundtrip(const struct dns_server_addr *sa, const stru
 		}
 	}
 out:
-	if (fd >= 0) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-	}
+	close_keep_errno(fd);
 	return r;
 }
 
@@ -229,16 +250,8 @@ static int udp_exchange(const struct dns_server_addr *sa, const struct dns_msg *
 		goto out;
 	}
 	r = udp_roundtrip(sa, qm, q, qlen, dns_now_ms() + timeout_s * 1000, buf, &n, &m);
-	if (r == IO_TIMEOUT) {
-		err_set_kind(e, EXIT_OP, ERR_TIMEOUT, "DNS query for %s to %s timed out after %lds",
-			     qm->qname, sa->text, timeout_s);
+	if (io_error(r, qm, sa, "", timeout_s, e) < 0)
 		goto out;
-	}
-	if (r != IO_OK) {
-		err_set_kind(e, EXIT_OP, ERR_NETWORK, "DNS query to %s failed: %s", sa->text,
-			     strerror(errno));
-		goto out;
-	}
 	out->wire = buf;
 	out->len = n;
 	out->msg = m;
@@ -316,12 +329,7 @@ static enum io_result tcp_roundtrip(const struct dns_server_addr *sa, const uint
 		*n = ((size_t)lenbuf[0] << 8) | lenbuf[1];
 		r = tcp_io(fd, buf, *n, false, deadline);
 	}
-	if (fd >= 0) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-	}
+	close_keep_errno(fd);
 	return r;
 }
 
@@ -348,16 +356,8 @@ static int tcp_exchange(const struct dns_server_addr *sa, const struct dns_msg *
 		goto out;
 	}
 	r = tcp_roundtrip(sa, q, qlen, dns_now_ms() + timeout_s * 1000, buf, &n);
-	if (r == IO_TIMEOUT) {
-		err_set_kind(e, EXIT_OP, ERR_TIMEOUT, "DNS query for %s to %s over TCP timed out after %lds",
-			     qm->qname, sa->text, timeout_s);
+	if (io_error(r, qm, sa, " over TCP", timeout_s, e) < 0)
 		goto out;
-	}
-	if (r != IO_OK) {
-		err_set_kind(e, EXIT_OP, ERR_NETWORK, "DNS query for %s to %s over TCP failed: %s",
-			     qm->qname, sa->text, strerror(errno));
-		goto out;
-	}
 	if (dns_parse(buf, n, &m, &pe) < 0) {
 		err_set(e, EXIT_OP, "malformed DNS reply from %s: %s", sa->text, pe.msg);
 		goto out;

@@ -508,31 +508,36 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **store_lineages(const struct store *s, struct error *e)
+/* Which entry of a listed directory is a name to keep, and how long that
+ * name is (0: skip the entry). */
+typedef size_t (*list_keep)(const struct store *s, const char *dir, const char *entry);
+
+/* The names LIST keeps from DIR, sorted, NULL-terminated; a missing DIR
+ * lists nothing. */
+static char **list_names(const struct store *s, const char *dir, list_keep keep,
+                         struct error *e)
 {
-	char dir[PATH_MAX];
 	DIR *d = NULL;
 	struct dirent *de;
-	char **names = NULL;
+	char **names = calloc(1, sizeof(*names));
 	size_t n = 0;
 
-	store_renewal_dir(s, dir, sizeof(dir));
-	names = calloc(1, sizeof(*names));
 	if (!names)
 		goto fail;
 	d = opendir(dir);
 	if (!d)
-		return names; /* no lineages yet */
+		return names;
 	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
+		size_t len = keep(s, dir, de->d_name);
 		char **nn;
-		if (len <= 5 || strcmp(de->d_name + len - 5, ".conf") != 0)
+
+		if (len == 0)
 			continue;
 		nn = realloc(names, (n + 2) * sizeof(*names));
 		if (!nn)
 			goto fail;
 		names = nn;
-		names[n] = strndup(de->d_name, len - 5);
+		names[n] = strndup(de->d_name, len);
 		if (!names[n])
 			goto fail;
 		names[++n] = NULL;
@@ -544,52 +549,48 @@ fail:
 	if (d)
 		closedir(d);
 	store_names_free(names);
-	err_set(e, EXIT_OP, "out of memory listing %s", dir);
+	err_set_kind(e, EXIT_OP, ERR_NOMEM, "out of memory listing %s", dir);
 	return NULL;
+}
+
+/* renewal/NAME.conf names lineage NAME. */
+static size_t keep_renewal_file(const struct store *s, const char *dir, const char *entry)
+{
+	size_t len = strlen(entry);
+
+	(void)s;
+	(void)dir;
+	return len > 5 && strcmp(entry + len - 5, ".conf") == 0 ? len - 5 : 0;
+}
+
+/* A live/ directory (or a link to one) whose lineage has no renewal file.
+ * Link directories (.NAME-vN) and certbot's README are not lineages. */
+static size_t keep_unrecorded(const struct store *s, const char *dir, const char *entry)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (!store_name_valid(entry) || store_lineage_exists(s, entry) ||
+	    snprintf(p, sizeof(p), "%s/%s", dir, entry) >= (int)sizeof(p) || stat(p, &st) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return 0;
+	return strlen(entry);
+}
+
+char **store_lineages(const struct store *s, struct error *e)
+{
+	char dir[PATH_MAX];
+
+	store_renewal_dir(s, dir, sizeof(dir));
+	return list_names(s, dir, keep_renewal_file, e);
 }
 
 char **store_unrecorded(const struct store *s, struct error *e)
 {
-	char dir[PATH_MAX], p[PATH_MAX];
-	DIR *d = NULL;
-	struct dirent *de;
-	struct stat st;
-	char **names = NULL;
-	size_t n = 0;
+	char dir[PATH_MAX];
 
 	store_live_dir(s, NULL, dir, sizeof(dir));
-	names = calloc(1, sizeof(*names));
-	if (!names)
-		goto fail;
-	d = opendir(dir);
-	if (!d)
-		return names; /* no live/ yet */
-	while ((de = readdir(d)) != NULL) {
-		char **nn;
-		/* Link directories (.NAME-vN) and certbot's README are not
-		 * lineages; a lineage is a directory, or a link to one. */
-		if (!store_name_valid(de->d_name) || store_lineage_exists(s, de->d_name) ||
-		    snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p) ||
-		    stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		nn = realloc(names, (n + 2) * sizeof(*names));
-		if (!nn)
-			goto fail;
-		names = nn;
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			goto fail;
-		names[++n] = NULL;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
-	return names;
-fail:
-	if (d)
-		closedir(d);
-	store_names_free(names);
-	err_set(e, EXIT_OP, "out of memory listing %s", dir);
-	return NULL;
+	return list_names(s, dir, keep_unrecorded, e);
 }
 
 void store_names_free(char **names)

@@ -17,12 +17,6 @@
 #define ACCOUNT "https://ca.example/acct/1"
 #define ORDER "https://ca.example/order/7"
 
-static mode_t mode_of(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 ? (st.st_mode & 07777) : 0;
-}
-
 static void test_format(void)
 {
 	const char *names[] = {"www.Example.com", "example.com", "*.example.com"};

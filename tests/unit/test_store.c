@@ -17,27 +17,6 @@
 #include "store/store.h"
 #include "testutil.h"
 
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
-static mode_t mode_of(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 ? (st.st_mode & 07777) : 0;
-}
-
 static bool exists(const char *p)
 {
 	struct stat st;

@@ -51,7 +51,7 @@ static int exists(const char *root, const char *rel)
 	return lstat(p, &st) == 0;
 }
 
-static mode_t mode_of(const char *root, const char *rel)
+static mode_t mode_in(const char *root, const char *rel)
 {
 	char p[PATH_MAX];
 	struct stat st;
@@ -113,9 +113,9 @@ static void test_fresh_root(struct fixture *fx)
 	CHECK(strncmp(host_instance_name(pi), "webroot[/tmp/", 13) == 0);
 	CHECK(host_instance_present(pi, &ch, &e) == 0);
 	CHECK(check_content(root, "tok_A-1", "tok_A-1.thumbprint"));
-	CHECK(mode_of(root, ".well-known") == 0755);
-	CHECK(mode_of(root, ".well-known/acme-challenge") == 0755);
-	CHECK(mode_of(root, ".well-known/acme-challenge/tok_A-1") == 0644);
+	CHECK(mode_in(root, ".well-known") == 0755);
+	CHECK(mode_in(root, ".well-known/acme-challenge") == 0755);
+	CHECK(mode_in(root, ".well-known/acme-challenge/tok_A-1") == 0644);
 
 	/* Presenting again replaces the file whole. */
 	ch.key_authorization = "tok_A-1.other";

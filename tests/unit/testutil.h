@@ -119,4 +119,27 @@ static inline int copy_file(const char *src, const char *dst, mode_t mode)
 	return rc;
 }
 
+/* The permission bits of P (0 when it does not exist). */
+static inline mode_t mode_of(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 ? (st.st_mode & 07777) : 0;
+}
+
+/* The entries of DIR other than "." and "..", or -1 when it cannot be read. */
+static inline int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
 #endif
