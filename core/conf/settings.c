@@ -299,10 +299,35 @@ static int resolve_one(const struct settings *s, struct route *r, struct error *
 	return 0;
 }
 
+/* An --installer naming a cli.ini instance takes the instance's plugin and
+ * options; its own --installer-option values override the instance's. */
+static int resolve_deploy(const struct settings *s, struct route *r, struct error *e)
+{
+	struct route given = {0};
+	int ret = -1;
+
+	if (route_copy(&given, r) < 0)
+		return err_nomem(e);
+	if (resolve_one(s, r, e) < 0)
+		goto out;
+	for (size_t k = 0; given.opts && given.opts[k]; k += 2)
+		if (route_set_opt(r, given.opts[k], given.opts[k + 1]) < 0) {
+			err_nomem(e);
+			goto out;
+		}
+	ret = 0;
+out:
+	route_free(&given);
+	return ret;
+}
+
 int settings_resolve_instances(struct settings *s, struct error *e)
 {
 	for (size_t i = 0; i < s->n_domains; i++)
 		if (resolve_one(s, &s->routes[i], e) < 0)
+			return -1;
+	for (size_t i = 0; i < s->n_deploys; i++)
+		if (resolve_deploy(s, &s->deploys[i], e) < 0)
 			return -1;
 	return resolve_one(s, &s->fallback, e);
 }

@@ -205,9 +205,15 @@ static int route_deploys(const struct route_ctx *ctx, struct routed *r, struct e
 			rt->plugin ? plugin_registry_find(ctx->plugins, rt->plugin) : NULL;
 		char iname[64];
 
-		if (!m || !m->installer)
+		if (m && !m->installer)
 			return err_set(e, EXIT_USAGE,
-			               "no installer plugin named \"%s\" for deploy step %zu",
+			               "plugin \"%s\" (deploy step %zu) is not an installer; `acmehook "
+			               "plugins` shows each plugin's roles",
+			               rt->plugin, i + 1);
+		if (!m)
+			return err_set(e, EXIT_USAGE,
+			               "no installer plugin or cli.ini instance named \"%s\" (deploy "
+			               "step %zu); `acmehook plugins` lists the installed plugins",
 			               rt->plugin ? rt->plugin : "(none)", i + 1);
 		snprintf(iname, sizeof(iname), "deploy#%zu", i + 1);
 		r->deploys[i] = make_instance(ctx, r->dns, rt, iname, e);
