@@ -12,6 +12,7 @@
 
 #include "acme/acme.h"
 #include "base/b64.h"
+#include "base/ident.h"
 #include "base/retry.h"
 #include "base/sleep.h"
 #include "base/testpoint.h"
@@ -65,12 +66,12 @@ void order_result_free(struct order_result *r)
 }
 
 static const struct routed_name *find_name(const struct routed_name *names, size_t n,
-                                          const char *ident, bool wildcard)
+                                          const struct obj_identifier *id, bool wildcard)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *nm = names[i].name;
 		bool wc = strncmp(nm, "*.", 2) == 0;
-		if (wc == wildcard && strcasecmp(wc ? nm + 2 : nm, ident) == 0)
+		if (wc == wildcard && ident_matches(id->type, id->value, wc ? nm + 2 : nm))
 			return &names[i];
 	}
 	return NULL;
@@ -96,7 +97,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 		err_nomem(e);
 		goto out;
 	}
-	z->on = find_name(names, n, value, z->wildcard);
+	z->on = find_name(names, n, &az.id, z->wildcard);
 	if (!z->on) {
 		err_set(e, EXIT_OP, "the CA sent an authorization for %s%s, which was not ordered",
 		        z->wildcard ? "*." : "", value);

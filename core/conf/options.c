@@ -310,9 +310,14 @@ static int each_word(const char *val, int (*fn)(struct parse *, const char *, co
 
 static int add_domain(struct parse *ps, const char *name, const char *origin, struct error *e)
 {
-	if (settings_check_domain(name, origin, e) < 0)
+	char *form = NULL;
+	int rc;
+
+	if (settings_name_form(name, origin, &form, e) < 0)
 		return -1;
-	return settings_add_domain(ps->s, name, ps->positional ? &ps->cur : NULL, e);
+	rc = settings_add_domain(ps->s, form, ps->positional ? &ps->cur : NULL, e);
+	free(form);
+	return rc;
 }
 
 /* Split a -d value on commas only, as certbot does, with the blanks

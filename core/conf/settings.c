@@ -1,7 +1,6 @@
 /* struct settings: initial values, freeing, merging the sources, defaults,
  * and the names with their routes. The option fields are handled row by
  * row from conf/options.def. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +11,9 @@
 
 #include <openssl/crypto.h>
 
+#include "base/ident.h"
 #include "conf/internal.h"
+#include "base/ident.h"
 #include "conf/settings.h"
 
 #define MAX_DOMAINS 100 /* the most names an ACME CA accepts in one order */
@@ -166,18 +167,7 @@ void settings_free(struct settings *s)
 
 bool settings_is_ip(const char *name)
 {
-	unsigned char addr[16];
-	char inner[64];
-	size_t n = strlen(name);
-
-	if (inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1)
-		return true;
-	/* "[2001:db8::1]", as an address is written in a URL. */
-	if (n < 3 || n - 2 >= sizeof(inner) || name[0] != '[' || name[n - 1] != ']')
-		return false;
-	memcpy(inner, name + 1, n - 2);
-	inner[n - 2] = '\0';
-	return inet_pton(AF_INET6, inner, addr) == 1 || inet_pton(AF_INET, inner, addr) == 1;
+	return ident_is_ip(name);
 }
 
 /* Names are compared and stored in lower case, as DNS is case-blind and
@@ -187,10 +177,8 @@ int settings_check_domain(const char *name, const char *origin, struct error *e)
 	size_t n = strlen(name);
 	const char *p = name;
 
-	if (settings_is_ip(name))
-		return err_set(e, EXIT_USAGE,
-		               "%s: IP address identifiers (RFC 8738) are not supported yet: %s", origin,
-		               name);
+	if (ident_is_ip(name))
+		return 0;
 	if (n == 0 || n > 253)
 		return err_set(e, EXIT_USAGE, "%s: invalid domain \"%s\"", origin, name);
 	if (name[strcspn(name, " \t\n\v\f\r")] != '\0')
@@ -220,6 +208,24 @@ int settings_check_domain(const char *name, const char *origin, struct error *e)
 		if (*l == '.')
 			l++;
 	}
+	return 0;
+}
+
+int settings_name_form(const char *name, const char *origin, char **out, struct error *e)
+{
+	char ip[IDENT_IP_MAX], *form = NULL;
+
+	if (ident_ip_canonical(name, ip) == 0) {
+		if (!(form = strdup(ip)))
+			return err_nomem(e);
+	} else if (ident_dns_ascii(name, origin, &form, e) < 0) {
+		return -1;
+	}
+	if (settings_check_domain(form, origin, e) < 0) {
+		free(form);
+		return -1;
+	}
+	*out = form;
 	return 0;
 }
 

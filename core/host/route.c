@@ -154,14 +154,17 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	const struct plugin_module *m;
 	struct host_instance *hi = NULL;
 
-	/* Names reach here from renewal files and CSRs too, not only from -d:
-	 * an address would go to the CA as a DNS identifier. */
-	if (settings_is_ip(name))
-		return err_set(e, EXIT_USAGE,
-		               "IP address identifiers (RFC 8738) are not supported yet: %s", name);
 	m = authenticator_for(ctx, rt, name, wildcard, e);
 	if (!m)
 		return -1;
+	/* An address has no DNS zone to put a record in: RFC 8738 leaves
+	 * http-01 (and tls-alpn-01) as its only challenges. Say so before
+	 * the order is placed. */
+	if (settings_is_ip(name) && !m->http01)
+		return err_set(e, EXIT_USAGE,
+		               "%s is an IP address, which only http-01 can validate; plugin %s does "
+		               "dns-01 (use --webroot or another http-01 plugin for it)",
+		               name, m->name);
 	for (size_t k = 0; k < r->n_insts && !hi; k++)
 		if (route_equal(routes[k], rt))
 			hi = r->insts[k];

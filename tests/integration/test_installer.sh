@@ -69,8 +69,9 @@ check "the installer copied fullchain.pem" cmp -s "$DEST/fullchain.pem" "$AH_CON
 check "the installer copied privkey.pem" cmp -s "$DEST/privkey.pem" "$AH_CONFIG/live/$NAME/privkey.pem"
 check "the copied key is 0600" test "$(ah_mode "$DEST/privkey.pem")" = 600
 check "the log says which installer deployed it" grep -q "Deployed $NAME with install-copy" "$AH_LOGDIR/acmehook.log"
-check "the renewal file stores the installer" grep -A2 -F '[[deploy]]' "$AH_CONFIG/renewal/$NAME.conf" \
-  | grep -q "install-copy.*dest-dir=$DEST"
+check "the renewal file stores the installer" \
+  bash -c 'grep -A2 -F "[[deploy]]" "$1" | grep -q "install-copy.*dest-dir=$2"' _ \
+  "$AH_CONFIG/renewal/$NAME.conf" "$DEST"
 
 # renew uses the stored installer without being told.
 ah_run renew --force-renewal --cert-name "$NAME"
