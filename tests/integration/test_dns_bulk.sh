@@ -8,7 +8,8 @@
 # Then a partial failure: an order whose names span a zone the key may
 # update and one it may not. The first zone's records go in, the second
 # zone's update is refused, and cleanup removes exactly the first zone's
-# records and sends nothing to the second.
+# records and sends nothing to the second. Last, SIGTERM after presenting:
+# one UPDATE takes every value away again.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -130,5 +131,34 @@ check "three UPDATE messages: bulk.test's additions, other.test's, bulk.test's d
   test $((u1 - u0)) -eq 3
 check "no lineage for the failed order" test ! -e "$AH_CONFIG/live/part"
 ah_check_no_acme_txt "no _acme-challenge TXT left after the partial failure"
+
+# --- SIGTERM during the wait after presenting: the order stops, and one
+# UPDATE removes every value the batch added ---
+updates_reach() { [ "$(ah_bind_opcode UPDATE)" -ge "$1" ]; }
+SIG=(-d s1.bulk.test -d s2.bulk.test -d '*.s2.bulk.test')
+u0=$(ah_bind_opcode UPDATE)
+setsid "$AH_BIN" certonly --dns-rfc2136 --dns-rfc2136-credentials "$CREDS" "${SIG[@]}" \
+  --cert-name sig --dns-propagation none --dns-propagation-seconds 120 "${COMMON[@]}" \
+  --config-dir "$AH_CONFIG" --work-dir "$AH_WORK" --logs-dir "$AH_LOGDIR" \
+  --ca-bundle "$AH_CA_BUNDLE" >"$AH_T/sig.out" 2>"$AH_T/sig.err" </dev/null &
+pid=$!
+check "SIGTERM: the batch was presented (one UPDATE)" tp_until 60 updates_reach $((u0 + 1))
+served=$(for n in s1 s2; do ah_txt "_acme-challenge.$n.bulk.test"; done | grep -c . || true)
+# The signals are blocked while the order runs: the wait takes this one,
+# whenever it arrives, and cleanup follows.
+kill -s TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+u1=$(ah_bind_opcode UPDATE)
+check "SIGTERM: the 3 values were served before the signal ($served)" test "$served" -eq 3
+check "SIGTERM: acmehook exits non-zero (rc $rc)" test "$rc" -ne 0
+check "SIGTERM: the error says it was interrupted" grep -qi "signal" "$AH_T/sig.err"
+check "SIGTERM: one UPDATE to present, one to clean up ($((u1 - u0)))" test $((u1 - u0)) -eq 2
+added=$(for n in s1 s2; do ah_txt_changed bulk.test "_acme-challenge.$n.bulk.test" add; done | sort)
+deleted=$(for n in s1 s2; do ah_txt_changed bulk.test "_acme-challenge.$n.bulk.test" del; done | sort)
+check "SIGTERM: 3 values added, exactly those deleted" \
+  test "$(echo "$added" | grep -c .)" -eq 3 -a "$added" = "$deleted"
+check "SIGTERM: no lineage" test ! -e "$AH_CONFIG/live/sig"
+ah_check_no_acme_txt "no _acme-challenge TXT left after SIGTERM"
 
 ah_finish
