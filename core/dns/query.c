@@ -487,15 +487,15 @@ static bool server_key(const char *server, struct dns_server_addr *sa, const cha
 	return true;
 }
 
-/* The SOA walk from CUR (normalised NAME), asked at SERVER. */
-static int zone_walk(const struct dns_client *c, const char *name, const char *cur_name,
-		     const char *server, char **zone, struct error *e)
+/* The SOA walk from START (normalised NAME), asked at SERVER: the zone,
+ * malloc'd, or NULL with E set. */
+static char *zone_walk(const struct dns_client *c, const char *name, const char *start,
+		       const char *server, struct error *e)
 {
-	char *cur = strdup(cur_name), *found = NULL;
-	int rc = -1;
+	char *cur = strdup(start), *found = NULL;
 
 	if (!cur)
-		return err_nomem(e);
+		err_nomem(e);
 	while (cur && !found) {
 		struct dns_reply r = {0};
 		char used[80] = "", owner[DNS_NAME_TEXT], *up = NULL;
@@ -513,31 +513,24 @@ static int zone_walk(const struct dns_client *c, const char *name, const char *c
 		if (soa && (r.msg.rcode == DNS_R_NOERROR || r.msg.rcode == DNS_R_NXDOMAIN)) {
 			found = strdup(soa);
 			dns_reply_free(&r);
-			if (!found) {
+			if (!found)
 				err_nomem(e);
-				goto out;
-			}
-			break;
+			goto out;
 		}
 		dns_reply_free(&r);
 		if (dns_parent_name(cur, &up, e) < 0)
 			goto out;
 		free(cur);
 		cur = up;
+		if (!cur)
+			err_set(e, EXIT_OP, "no zone found for %s: no SOA record at %s or any parent",
+				name, server ? server : "the resolvers");
 	}
-	if (!found) {
-		err_set(e, EXIT_OP, "no zone found for %s: no SOA record at %s or any parent",
-			name, server ? server : "the resolvers");
-		goto out;
-	}
-	dns_log(c->log, LVL_DEBUG, "zone of %s is %s", name, found);
-	*zone = found;
-	found = NULL;
-	rc = 0;
 out:
+	if (found)
+		dns_log(c->log, LVL_DEBUG, "zone of %s is %s", name, found);
 	free(cur);
-	free(found);
-	return rc;
+	return found;
 }
 
 int dns_zone_of(const struct dns_client *c, const char *name, const char *server, char **zone,
@@ -554,12 +547,10 @@ int dns_zone_of(const struct dns_client *c, const char *name, const char *server
 	cacheable = server_key(server, &sa, &key);
 	if (cacheable && (hit = cached_one(c, DNS_CACHE_ZONE, cur, key, &found, e)) < 0)
 		goto out;
-	if (!hit) {
-		if (zone_walk(c, name, cur, server, &found, e) < 0)
-			goto out;
-		if (cacheable)
-			remember_one(c, DNS_CACHE_ZONE, cur, key, found);
-	}
+	if (!hit && !(found = zone_walk(c, name, cur, server, e)))
+		goto out;
+	if (!hit && cacheable)
+		remember_one(c, DNS_CACHE_ZONE, cur, key, found);
 	*zone = found;
 	found = NULL;
 	rc = 0;

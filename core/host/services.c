@@ -268,52 +268,15 @@ static bool update_key(struct host_instance *hi, const struct ah_tsig_key *key, 
 	return true;
 }
 
-static int send_update(struct host_instance *hi, const struct dns_update_req *r)
+/* Send B, the plugin's batch or a one-record dns_update put as one, for
+ * the service CALL. */
+static int send_update(struct host_instance *hi, const struct ah_dns_update_batch *b,
+                       const char *call)
 {
+	struct dns_update_req r = {0};
 	struct error e = {0};
 
-	if (dns_update_txt(hi->clients.dns, r, &e) < 0) {
-		host_set_error(hi, e.msg);
-		return AH_FAIL;
-	}
-	return AH_OK;
-}
-
-static int host_dns_update(void *ctx, const struct ah_dns_update *u)
-{
-	struct host_instance *hi = ctx;
-	struct dns_update_req r = {0};
-
-	if (!u || !u->server || !u->name || !u->txt ||
-	    u->struct_size < offsetof(struct ah_dns_update, timeout_seconds) + sizeof(long)) {
-		host_set_error(hi, "dns_update: malformed request");
-		return AH_FAIL;
-	}
-	if (!update_key(hi, u->key, "dns_update", &r) || !have_dns(hi, "dns_update"))
-		return AH_FAIL;
-	r.server = u->server;
-	r.zone = u->zone;
-	r.name = u->name;
-	r.txt = u->txt;
-	r.ttl = u->ttl;
-	r.add = u->add != 0;
-	r.timeout_seconds = u->timeout_seconds;
-	return send_update(hi, &r);
-}
-
-static int host_dns_update_batch(void *ctx, const struct ah_dns_update_batch *b)
-{
-	struct host_instance *hi = ctx;
-	struct dns_update_req r = {0};
-	bool complete = b && b->server && b->n > 0 && b->names && b->txts;
-
-	for (size_t i = 0; complete && i < b->n; i++)
-		complete = b->names[i] && b->txts[i];
-	if (!complete || !AH_HAS_MEMBER(b, struct ah_dns_update_batch, timeout_seconds)) {
-		host_set_error(hi, "dns_update_batch: malformed request");
-		return AH_FAIL;
-	}
-	if (!update_key(hi, b->key, "dns_update_batch", &r) || !have_dns(hi, "dns_update_batch"))
+	if (!update_key(hi, b->key, call, &r) || !have_dns(hi, call))
 		return AH_FAIL;
 	r.server = b->server;
 	r.zone = b->zone;
@@ -323,7 +286,46 @@ static int host_dns_update_batch(void *ctx, const struct ah_dns_update_batch *b)
 	r.ttl = b->ttl;
 	r.add = b->add != 0;
 	r.timeout_seconds = b->timeout_seconds;
-	return send_update(hi, &r);
+	if (dns_update_txt(hi->clients.dns, &r, &e) < 0) {
+		host_set_error(hi, e.msg);
+		return AH_FAIL;
+	}
+	return AH_OK;
+}
+
+static int host_dns_update(void *ctx, const struct ah_dns_update *u)
+{
+	struct host_instance *hi = ctx;
+	struct ah_dns_update_batch one = {.struct_size = sizeof(one), .n = 1};
+
+	if (!u || !u->server || !u->name || !u->txt ||
+	    u->struct_size < offsetof(struct ah_dns_update, timeout_seconds) + sizeof(long)) {
+		host_set_error(hi, "dns_update: malformed request");
+		return AH_FAIL;
+	}
+	one.server = u->server;
+	one.zone = u->zone;
+	one.names = &u->name;
+	one.txts = &u->txt;
+	one.ttl = u->ttl;
+	one.add = u->add;
+	one.key = u->key;
+	one.timeout_seconds = u->timeout_seconds;
+	return send_update(hi, &one, "dns_update");
+}
+
+static int host_dns_update_batch(void *ctx, const struct ah_dns_update_batch *b)
+{
+	struct host_instance *hi = ctx;
+	bool complete = b && b->server && b->n > 0 && b->names && b->txts;
+
+	for (size_t i = 0; complete && i < b->n; i++)
+		complete = b->names[i] && b->txts[i];
+	if (!complete || !AH_HAS_MEMBER(b, struct ah_dns_update_batch, timeout_seconds)) {
+		host_set_error(hi, "dns_update_batch: malformed request");
+		return AH_FAIL;
+	}
+	return send_update(hi, b, "dns_update_batch");
 }
 
 static int host_dns_zone_of(void *ctx, const char *name, const char *server, char **zone)

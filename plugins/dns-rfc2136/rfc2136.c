@@ -384,17 +384,25 @@ out:
 	return ret;
 }
 
-static int update(struct rfc2136 *r, const struct ah_challenge *ch, int add)
+/* The instance's TSIG key as the host's update services take it. */
+static struct ah_tsig_key key_of(const struct rfc2136 *r)
 {
-	const struct ah_host *h = r->host;
-	char buf[NAME_MAX_LEN + 32];
-	const char *name;
 	struct ah_tsig_key key = {
 		.struct_size = sizeof(key),
 		.name = r->key_name,
 		.algorithm = r->algorithm,
 		.secret = r->secret,
 	};
+
+	return key;
+}
+
+static int update(struct rfc2136 *r, const struct ah_challenge *ch, int add)
+{
+	const struct ah_host *h = r->host;
+	char buf[NAME_MAX_LEN + 32];
+	const char *name;
+	struct ah_tsig_key key = key_of(r);
 	struct ah_dns_update u = {
 		.struct_size = sizeof(u),
 		.server = r->server,
@@ -485,12 +493,7 @@ static int send_zone(struct rfc2136 *r, const struct ah_challenge *const *chs, s
 	const char *zone = zone_of_item(r, &items[first]);
 	const char *names[BATCH_MAX], *txts[BATCH_MAX];
 	size_t idx[BATCH_MAX], k = 0;
-	struct ah_tsig_key key = {
-		.struct_size = sizeof(key),
-		.name = r->key_name,
-		.algorithm = r->algorithm,
-		.secret = r->secret,
-	};
+	struct ah_tsig_key key = key_of(r);
 	struct ah_dns_update_batch b = {
 		.struct_size = sizeof(b),
 		.server = r->server,
