@@ -237,29 +237,36 @@ static int batch_call(struct host_instance *hi, const struct challenge_desc *chs
 	struct ah_challenge *c = calloc(n ? n : 1, sizeof(*c));
 	const struct ah_challenge **p = calloc(n ? n : 1, sizeof(*p));
 	int *st = calloc(n ? n : 1, sizeof(*st));
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), k = 0;
 	int all = AH_DECLINE, ret = -1;
 	bool failed = false;
 
 	for (size_t i = 0; i < n; i++)
 		results[i] = -1;
-	if (!c || !p || !st) {
+	if (!c || !p || !st || !idx) {
 		err_nomem(e);
 		goto out;
 	}
 	if (AH_HAS_MEMBER(d, struct ah_plugin, cleanup_batch))
 		fn = present ? d->present_batch : d->cleanup_batch;
 	for (size_t i = 0; fn && i < n; i++) {
-		/* A token the ABI forbids fails the batch before the plugin
-		 * sees any of it, as it would fail a single call. */
-		if (challenge_refused(hi, &chs[i], present, e))
-			goto out;
-		to_ah_challenge(&chs[i], &c[i]);
-		p[i] = &c[i];
-		st[i] = AH_FAIL;
+		/* A token the ABI forbids never reaches the plugin: presenting
+		 * fails as a whole, cleaning up goes on without it. */
+		if (challenge_refused(hi, &chs[i], present, e)) {
+			if (present)
+				goto out;
+			continue;
+		}
+		to_ah_challenge(&chs[i], &c[k]);
+		p[k] = &c[k];
+		st[k] = AH_FAIL;
+		idx[k++] = i;
 	}
-	if (fn && n) {
+	if (fn && k) {
 		hi->errtext[0] = '\0';
-		all = fn(hi->state, p, n, st);
+		all = fn(hi->state, p, k, st);
+	} else if (fn) {
+		all = AH_OK;
 	}
 	if (all == AH_DECLINE) {
 		/* One call each, the ABI 1.0 way; presenting stops at the first
@@ -271,8 +278,8 @@ static int batch_call(struct host_instance *hi, const struct challenge_desc *chs
 	} else if (all != AH_OK) {
 		status_to_error(hi, call, all, e);
 	} else {
-		for (size_t i = 0; i < n; i++)
-			results[i] = status_to_error(hi, call, st[i], e);
+		for (size_t j = 0; j < k; j++)
+			results[idx[j]] = status_to_error(hi, call, st[j], e);
 	}
 	ret = 0;
 	for (size_t i = 0; i < n; i++)
@@ -282,6 +289,7 @@ out:
 	free(c);
 	free(p);
 	free(st);
+	free(idx);
 	return ret;
 }
 

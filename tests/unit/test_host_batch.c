@@ -123,10 +123,21 @@ static void test_batch_calls(const struct plugin_registry *r)
 	CHECK(res[0] == 0 && res[1] == 0 && !err_isset(&e));
 	expect_record("cleanup_batch a.example b.example\n");
 
-	/* A token the ABI forbids stops the batch before the plugin sees it. */
+	/* A token the ABI forbids never reaches the plugin: presenting stops
+	 * before the plugin sees any of the batch, cleaning up goes on with
+	 * the others. */
 	bad[1].token = "../x";
 	CHECK(host_instance_present_batch(hi, bad, 2, res, &e) == -1);
 	CHECK(res[0] == -1 && res[1] == -1 && strstr(e.msg, "../x") != NULL);
+	expect_record("");
+	err_clear(&e);
+	CHECK(host_instance_cleanup_batch(hi, bad, 2, res, &e) == -1);
+	CHECK(res[0] == 0 && res[1] == -1 && strstr(e.msg, "../x") != NULL);
+	expect_record("cleanup_batch a.example\n");
+	err_clear(&e);
+	bad[0].token = "../y";
+	CHECK(host_instance_cleanup_batch(hi, bad, 2, res, &e) == -1);
+	CHECK(res[0] == -1 && res[1] == -1);
 	expect_record("");
 	err_clear(&e);
 	host_instance_free(hi);
