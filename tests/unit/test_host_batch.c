@@ -66,6 +66,12 @@ static char *recorded(void)
 	return text ? text : strdup("");
 }
 
+/* Start the record over, unread. */
+static void forget(void)
+{
+	free(recorded());
+}
+
 static struct challenge_desc ch(const char *identifier)
 {
 	struct challenge_desc c = {
@@ -113,11 +119,11 @@ static void test_batch_calls(const struct plugin_registry *r)
 	CHECK(res[0] == 0 && res[1] == -1);
 	CHECK(strstr(e.msg, "testbatch[one]: ") == e.msg);
 	err_clear(&e);
-	recorded();
+	forget();
 
 	CHECK(host_instance_present_batch(hi, dec, 1, res, &e) == -1);
 	CHECK(res[0] == HOST_DECLINED && !err_isset(&e));
-	recorded();
+	forget();
 
 	CHECK(host_instance_cleanup_batch(hi, bad, 2, res, &e) == 0);
 	CHECK(res[0] == 0 && res[1] == 0 && !err_isset(&e));
@@ -158,7 +164,7 @@ static void test_fallbacks(const struct plugin_registry *r)
 	CHECK(dec && v11 && whole && old);
 	if (!dec || !v11 || !whole || !old)
 		goto out;
-	recorded(); /* testgood's init line */
+	forget(); /* testgood's init line */
 	/* A batch declined: single calls. */
 	CHECK(host_instance_present_batch(dec, two, 2, res, &e) == 0);
 	CHECK(res[0] == 0 && res[1] == 0);
@@ -221,7 +227,7 @@ static void test_all(const struct plugin_registry *r)
 	CHECK(one && two);
 	if (!one || !two)
 		goto out;
-	recorded(); /* testgood's fini line, from the test before */
+	forget(); /* testgood's fini line, from the test before */
 	CHECK(host_present_all(hc, 3, &lg, &e) == 0);
 	CHECK(p[0] && p[1] && p[2]);
 	expect_record("present_batch a.example c.example\npresent_batch b.example\n");
@@ -248,7 +254,7 @@ static void test_all(const struct plugin_registry *r)
 	CHECK(host_present_all(hc, 1, &lg, &e) == -1);
 	CHECK_STR(e.msg, "testbatch[one] declined the dns-01 challenge for decline.example");
 	CHECK(!p[0]);
-	recorded();
+	forget();
 	host_cleanup_all(hc, 1, &lg);
 	expect_record("");
 out:
