@@ -273,7 +273,7 @@ int cobj_put_list(struct buf *b, const char *key, char *const *items, struct err
 	if (buf_printf(b, "%s = ", key) < 0)
 		return err_nomem(e);
 	for (size_t i = 0; items && items[i]; i++) {
-		if (strpbrk(items[i], "\r\n\"") && strchr(items[i], '\''))
+		if (strpbrk(items[i], "\r\n") || strstr(items[i], "\"\"\""))
 			return err_set(e, EXIT_USAGE, "cannot record %s in the renewal file: \"%.80s\"", key,
 			               items[i]);
 		if ((i && buf_puts(b, ", ") < 0) || cobj_quote(b, items[i]) < 0)
