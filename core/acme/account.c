@@ -420,6 +420,14 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 		return load_certbot(a, dir, p->account_id, log, key_out, e);
 	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
+	/* In a config dir certbot made, acmehook without an account of its
+	 * own for the server uses certbot's, rather than registering another. */
+	if (!store_exists(keyp) && !store_exists(regr)) {
+		char id[80];
+		int found = certbot_account_sole(dir, id, sizeof(id), e);
+		if (found != 0)
+			return found < 0 ? -1 : load_certbot(a, dir, id, log, key_out, e);
+	}
 	/* The common case needs no lock: a record is written only after its
 	 * key, so when both are there the pair is complete. */
 	if (store_exists(keyp) && store_exists(regr))

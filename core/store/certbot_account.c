@@ -1,4 +1,5 @@
 /* certbot's account directories (see certbot_account.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -141,4 +142,33 @@ out:
 	EVP_PKEY_free(k);
 	free(u);
 	return ret;
+}
+
+int certbot_account_sole(const char *server_dir, char *id, size_t cap, struct error *e)
+{
+	char p[PATH_MAX], first[80] = "";
+	struct dirent *de;
+	DIR *d = opendir(server_dir);
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!certbot_account_id_valid(de->d_name) ||
+		    snprintf(p, sizeof(p), "%s/%s/regr.json", server_dir, de->d_name) >= (int)sizeof(p) ||
+		    !store_exists(p))
+			continue;
+		if (found++ == 0)
+			snprintf(first, sizeof(first), "%s", de->d_name);
+	}
+	closedir(d);
+	if (found > 1)
+		return err_set(e, EXIT_USAGE, "%s holds %d certbot accounts: choose one with --account ID",
+		               server_dir, found);
+	if (found == 0)
+		return 0;
+	if (strlen(first) >= cap)
+		return err_set(e, EXIT_USAGE, "account id too long: %s", first);
+	snprintf(id, cap, "%s", first);
+	return 1;
 }

@@ -30,4 +30,8 @@ int certbot_regr_parse(const char *text, size_t len, char **url, struct error *e
 int certbot_account_load(const char *server_dir, const char *id, EVP_PKEY **key, char **url,
                          struct error *e);
 
+/* The one certbot account of SERVER_DIR: 1 with its ID in ID (CAP bytes),
+ * 0 when there is none, -1 (a usage error) when there are several. */
+int certbot_account_sole(const char *server_dir, char *id, size_t cap, struct error *e);
+
 #endif
