@@ -177,8 +177,9 @@ out:
 	return bn;
 }
 
-/* Push the members of an RSA JWK: n, e and d, and the CRT values p, q,
- * dp, dq, qi, which are given all together or not at all. */
+/* Push the members of an RSA JWK: n, e, d and the CRT values p, q, dp,
+ * dq, qi, which certbot always writes and without which the key's parts
+ * cannot be checked against each other. */
 static int jwk_rsa_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns, struct error *e)
 {
 	static const char *const names[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
@@ -186,18 +187,15 @@ static int jwk_rsa_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns, s
 		OSSL_PKEY_PARAM_RSA_N,        OSSL_PKEY_PARAM_RSA_E,         OSSL_PKEY_PARAM_RSA_D,
 		OSSL_PKEY_PARAM_RSA_FACTOR1,  OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
 		OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
-	size_t n = cJSON_HasObjectItem(jwk, "p") ? 8 : 3;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		/* 8192-bit moduli at most; a public exponent fits 8 bytes. */
 		bns[i] = jwk_bn(jwk, names[i], i == 1 ? 8 : 1024, e);
-		if (!bns[i] || !OSSL_PARAM_BLD_push_BN(bld, params[i], bns[i]))
-			return bns[i] ? err_set(e, EXIT_OP, "cannot build the RSA key: out of memory") : -1;
+		if (!bns[i])
+			return -1;
+		if (!OSSL_PARAM_BLD_push_BN(bld, params[i], bns[i]))
+			return err_set(e, EXIT_OP, "cannot build the RSA key: out of memory");
 	}
-	for (size_t i = 3; n == 3 && i < 8; i++)
-		if (cJSON_HasObjectItem(jwk, names[i]))
-			return err_set(e, EXIT_USAGE, "JWK has \"%s\" but not \"p\": give all CRT values or none",
-			               names[i]);
 	return 0;
 }
 

@@ -67,47 +67,40 @@ static char *ec_jwk(EVP_PKEY *key, const char *crv, int size)
 	return buf_steal(&b);
 }
 
+/* TEXT loads as KEY, described as DESC. */
+static void loads_as(const char *text, EVP_PKEY *key, const char *desc)
+{
+	struct error e = {0};
+	EVP_PKEY *k = crypto_key_from_jwk(text, strlen(text), &e);
+	char *d = k ? crypto_key_describe(k) : NULL;
+
+	CHECK(k && crypto_pubkey_equal(k, key));
+	CHECK_STR(d ? d : e.msg, desc);
+	free(d);
+	EVP_PKEY_free(k);
+}
+
 static void test_jwk(void)
 {
 	struct error e = {0};
 	EVP_PKEY *rsa = crypto_keygen("rsa", NULL, 2048, &e);
 	EVP_PKEY *ec = crypto_keygen("ecdsa", "secp384r1", 0, &e);
 	EVP_PKEY *other = crypto_keygen("ecdsa", "secp384r1", 0, &e);
-	char *text, *desc, *swapped;
-	EVP_PKEY *k;
+	char *text, *swapped;
 
 	CHECK(rsa && ec && other);
 	text = rsa_jwk(rsa, true);
-	k = crypto_key_from_jwk(text, strlen(text), &e);
-	CHECK(k && crypto_pubkey_equal(k, rsa));
-	desc = crypto_key_describe(k);
-	CHECK_STR(desc, "rsa 2048");
-	free(desc);
-	EVP_PKEY_free(k);
+	loads_as(text, rsa, "rsa 2048");
 	free(text);
 
-	/* Part of the CRT values only: refused. */
+	/* Without the CRT values the parts cannot be checked: refused. */
 	text = rsa_jwk(rsa, false);
-	k = crypto_key_from_jwk(text, strlen(text), &e);
-	if (k)
-		CHECK(crypto_pubkey_equal(k, rsa));
-	else
-		CHECK(e.msg[0] != '\0');
-	EVP_PKEY_free(k);
-	err_clear(&e);
-	free(text);
-	text = strdup("{\"kty\": \"RSA\", \"n\": \"AQAB\", \"e\": \"AQAB\", \"d\": \"AQAB\", \"dp\": \"AQAB\"}");
-	CHECK(!crypto_key_from_jwk(text, strlen(text), &e) && strstr(e.msg, "\"dp\""));
+	CHECK(!crypto_key_from_jwk(text, strlen(text), &e) && strstr(e.msg, "\"p\""));
 	err_clear(&e);
 	free(text);
 
 	text = ec_jwk(ec, "P-384", 48);
-	k = crypto_key_from_jwk(text, strlen(text), &e);
-	CHECK(k && crypto_pubkey_equal(k, ec));
-	desc = crypto_key_describe(k);
-	CHECK_STR(desc, "ecdsa secp384r1");
-	free(desc);
-	EVP_PKEY_free(k);
+	loads_as(text, ec, "ecdsa secp384r1");
 	/* The curve must match the coordinates' size. */
 	swapped = strdup(text);
 	memcpy(strstr(swapped, "P-384"), "P-256", 5);
