@@ -233,6 +233,11 @@ int certbot_renewal_load(const struct store *st, const char *name, const char *p
 	if (cobj_parse(text, path, &f, e) < 0 || check_paths(st, name, &f, path, e) < 0 ||
 	    apply_options(&f, path, s, e) < 0)
 		goto out;
+	for (size_t i = 0; i < f.n; i++)
+		if (f.l[i].header && strncmp(f.l[i].sect, "acmehook/", 9) == 0) {
+			err_set(e, EXIT_USAGE, "%s:%zu: [acmehook] has no subsections", path, i + 1);
+			goto out;
+		}
 	l = cobj_find(&f, "renewalparams", "authenticator");
 	if (!l || cobj_single(l, path, &auth, e) < 0)
 		goto out;
@@ -366,6 +371,15 @@ out:
 	return ret;
 }
 
+/* Whether TEXT is a comment line of the user's: certbot's two standard
+ * ones are written anew. */
+static bool is_comment(const char *text)
+{
+	text += strspn(text, " \t");
+	return text[0] == '#' && strcmp(text, "# renew_before_expiry = 30 days") != 0 &&
+	       strcmp(text, "# Options used in the renewal process") != 0;
+}
+
 /* Append the lines of F that acmehook does not use and that are in a
  * section for which WANT says yes, verbatim; list each key in NOTED
  * ("key" or "section/key"), but for the quiet ones. */
@@ -375,7 +389,7 @@ static int put_kept(struct buf *b, const struct cobj_file *f, bool (*want)(const
 	for (size_t i = 0; i < f->n; i++) {
 		const struct cobj_line *l = &f->l[i];
 		bool quiet;
-		if (line_used(l) || !want(l->sect) || (!l->key && !l->header))
+		if (line_used(l) || !want(l->sect) || (!l->key && !l->header && !is_comment(l->text)))
 			continue;
 		if (buf_printf(b, "%s\n", l->text) < 0)
 			return err_nomem(e);
@@ -405,8 +419,7 @@ static bool sect_params_sub(const char *sect)
 
 static bool sect_other(const char *sect)
 {
-	return sect[0] && !sect_params(sect) && !sect_params_sub(sect) &&
-	       strcmp(sect, "acmehook") != 0 && strncmp(sect, "acmehook/", 9) != 0;
+	return sect[0] && !sect_params(sect) && !sect_params_sub(sect) && strcmp(sect, "acmehook") != 0;
 }
 
 /* Report, once, the kept keys that the file's acmehook_reported does not

@@ -86,6 +86,9 @@ KT_WEB=$(keytype "$AH_CONFIG/archive/$WEB/privkey1.pem")
 KT_DNS=$(keytype "$AH_CONFIG/archive/$DNS/privkey1.pem")
 check "certbot's keys: $KT_WEB and $KT_DNS" test "$KT_WEB|$KT_DNS" = "RSA 2048|EC secp384r1"
 ACCOUNTS_BEFORE=$(ah_account_files)
+# An administrator's setting and comment, which certbot honours and keeps.
+sed -i 's/^# renew_before_expiry = 30 days$/renew_before_expiry = 30 days\n# set by the admin/' \
+  "$AH_CONFIG/renewal/$WEB.conf"
 
 # --- acmehook renews certbot's lineages in place ---
 ah_run renew --force-renewal "${AH_DNS_FLAGS[@]}"
@@ -108,6 +111,9 @@ RENEWAL="$AH_CONFIG/renewal/$WEB.conf"
 check "the key acmehook does not use is kept (pref_challs)" \
   grep -qx 'pref_challs = http-01,' "$RENEWAL"
 check "and reported" ah_said "pref_challs"
+check "the administrator's renew_before_expiry and comment are kept" \
+  bash -c "grep -qx 'renew_before_expiry = 30 days' '$RENEWAL' && grep -qx '# set by the admin' '$RENEWAL'"
+check "renew_before_expiry is reported" ah_said "renew_before_expiry"
 check "certbot's version stays in the renewal file" grep -qx 'version = 2.1.0' "$RENEWAL"
 
 # --- a second run keeps the lineages and does not report the key again ---
@@ -115,7 +121,8 @@ ah_run renew --force-renewal "${AH_DNS_FLAGS[@]}"
 ah_expect_ok "a second acmehook renew --force-renewal"
 check "$WEB: version 3" serves "$WEB" 3
 check "$DNS: version 3" serves "$DNS" 3
-check "pref_challs is not reported again" bash -c "! grep -q pref_challs '$AH_ERR' '$AH_OUT'"
+check "pref_challs and renew_before_expiry are not reported again" \
+  bash -c "! grep -Eq 'pref_challs|renew_before_expiry' '$AH_ERR' '$AH_OUT'"
 check "pref_challs is still kept" grep -qx 'pref_challs = http-01,' "$RENEWAL"
 
 # --- a new certificate in certbot's config dir uses certbot's account ---
