@@ -130,6 +130,17 @@ ah_run certonly --webroot -w "$AH_WEBROOT" -d "new.$WEB" -n --agree-tos --server
 ah_expect_ok "acmehook certonly for a new name in certbot's config dir"
 check "it used certbot's account and registered none" test "$(ah_account_files)" = "$ACCOUNTS_BEFORE"
 
+# --- certificates lists them; a dry run changes nothing and takes
+# --dns-rfc2136-propagation-seconds from the command line ---
+ah_run certificates
+ah_expect_ok "certificates on certbot's config dir"
+check "it lists $WEB and $DNS" bash -c "grep -q '$WEB' '$AH_OUT' && grep -q '$DNS' '$AH_OUT'"
+before=$(ah_snapshot; cat "$AH_CONFIG"/renewal/*.conf)
+ah_run renew --dry-run --dns-rfc2136-propagation-seconds 2 "${AH_DNS_FLAGS[@]}"
+ah_expect_ok "renew --dry-run --dns-rfc2136-propagation-seconds 2"
+check "the dry run waited the 2 seconds given" ah_said "waiting 2s"
+check "the dry run changed nothing" test "$(ah_snapshot; cat "$AH_CONFIG"/renewal/*.conf)" = "$before"
+
 # --- certbot still reads and renews them ---
 # (new.$WEB is in acmehook's own form, which certbot skips: one at a time.)
 for name in "$WEB" "$DNS"; do
