@@ -8,11 +8,12 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libssl-dev libcurl4-openssl-dev libcjson-dev liblua5.4-dev
-  pebble nginx-light certbot python3-certbot-dns-rfc2136
+  pebble nginx-light
   bind9 bind9-dnsutils knot knot-dnsutils
   pdns-server pdns-backend-sqlite3
   sqlite3 openssl curl ca-certificates iproute2 python3 procps strace
   clang
+  certbot python3-certbot-dns-rfc2136
   systemd man-db
 )
 
