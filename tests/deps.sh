@@ -13,6 +13,7 @@ PACKAGES=(
   pdns-server pdns-backend-sqlite3
   sqlite3 openssl curl ca-certificates iproute2 python3 procps strace
   clang
+  certbot python3-certbot-dns-rfc2136
   systemd man-db
 )
 
