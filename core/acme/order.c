@@ -153,10 +153,23 @@ out:
 	return ret;
 }
 
-/* The challenge of Z as the plugin host takes it. */
-static void fill_challenge(const struct authz *z, struct challenge_desc *c)
+/* The challenge of ZS[I] as the plugin host takes it, with the names of
+ * the challenges its instance presents in this order (NAMES has room for
+ * N) and how many of them follow it: hooks use these to act once, after
+ * the last. */
+static void fill_challenge(const struct authz *zs, size_t n, size_t i, const char **names,
+                           struct challenge_desc *c)
 {
+	const struct authz *z = &zs[i];
+
 	memset(c, 0, sizeof(*c));
+	for (size_t j = 0; j < n; j++) {
+		if (zs[j].done || zs[j].on->inst != z->on->inst)
+			continue;
+		names[c->n_order_names++] = zs[j].identifier;
+		c->remaining += j > i;
+	}
+	c->order_names = names;
 	c->identifier = z->identifier;
 	c->wildcard = z->wildcard;
 	c->type = z->on->challenge;
@@ -289,14 +302,17 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 {
 	static const enum obj_status pending[] = {OBJ_ST_PENDING, OBJ_ST_PROCESSING, OBJ_ST_NONE};
 	struct challenge_desc c;
+	const char **names = calloc(n ? n : 1, sizeof(*names));
 	int ret = -1;
 
+	if (!names)
+		return err_nomem(e);
 	for (size_t i = 0; i < n; i++) {
 		const char *type = challenge_type_name(zs[i].on->challenge);
 
 		if (zs[i].done)
 			continue;
-		fill_challenge(&zs[i], &c);
+		fill_challenge(zs, n, i, names, &c);
 		log_msg(log, LVL_INFO, "Presenting %s for %s with %s", type, zs[i].on->name,
 		        host_instance_name(zs[i].on->inst));
 		if (host_instance_present(zs[i].on->inst, &c, e) != 0) {
@@ -341,12 +357,13 @@ out:
 		struct error ce = {0};
 		if (!zs[i].presented)
 			continue;
-		fill_challenge(&zs[i], &c);
+		fill_challenge(zs, n, i, names, &c);
 		if (host_instance_cleanup(zs[i].on->inst, &c, &ce) != 0)
 			log_msg(log, LVL_WARN, "cleanup for %s failed: %s", zs[i].on->name,
 			        ce.msg[0] ? ce.msg : "declined");
 		zs[i].presented = false;
 	}
+	free(names);
 	return ret;
 }
 

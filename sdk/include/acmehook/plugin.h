@@ -1,4 +1,4 @@
-/* acmehook plugin ABI 1.1 (AH_ABI_MAJOR.AH_ABI_MINOR below).
+/* acmehook plugin ABI 1.2 (AH_ABI_MAJOR.AH_ABI_MINOR below).
  *
  * A plugin is a shared object that exports exactly one symbol,
  * acmehook_plugin_v1, returning a pointer to a constant descriptor. The host
@@ -33,7 +33,7 @@ extern "C" {
 
 #define AH_PLUGIN_MAGIC 0x41434d48u /* "ACMH" */
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 1
+#define AH_ABI_MINOR 2
 
 /* The entry symbol of ABI major 1. */
 #define AH_PLUGIN_ENTRY acmehook_plugin_v1
@@ -195,6 +195,17 @@ struct ah_challenge {
 	                                  (CNAMEs followed); NULL for http-01 */
 	const char *txt_value;         /* dns-01: the TXT value; NULL for http-01 */
 	const char *zone;              /* dns-01: the zone of record_name if known */
+
+	/* --- ABI 1.2 (test with AH_HAS_MEMBER) --- */
+	/* The identifiers (without "*.") of every challenge of this order that
+	 * this instance is asked to present, in the order present is called,
+	 * n_order_names of them; a name validated for itself and its wildcard
+	 * appears twice. remaining_challenges: how many of them come after
+	 * this one. cleanup gets the same values as the present it undoes.
+	 * n_order_names is 0 when the host has no order (a script test). */
+	const char *const *order_names;
+	size_t n_order_names;
+	size_t remaining_challenges;
 };
 
 /* A certificate that was just issued or renewed. Borrowed for the call. */
