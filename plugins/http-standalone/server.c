@@ -283,7 +283,9 @@ static int listen_on(int family, const char *address, const char *shown, unsigne
 	/* A renewal run orders one lineage after another: the previous
 	 * order's closed connections must not keep the port. */
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (family == AF_INET6)
+	/* Every address is two sockets, so [::] must leave IPv4 to the
+	 * other one; an explicit "::" takes both, as the system default. */
+	if (family == AF_INET6 && !address)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 64) < 0) {
 		int err = errno;
