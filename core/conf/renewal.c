@@ -157,6 +157,7 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	    (strcmp(s->key_type, "rsa") == 0 ? kn(&b, "rsa_key_size", s->rsa_key_size, e)
 	                                     : kv(&b, "elliptic_curve", s->elliptic_curve, e)) < 0 ||
 	    kv(&b, "preferred_chain", s->preferred_chain, e) < 0 ||
+	    kv(&b, "preferred_challenges", s->preferred_challenges, e) < 0 ||
 	    kv(&b, "preferred_profile", s->preferred_profile, e) < 0 ||
 	    kv(&b, "pre_hook", s->pre_hook, e) < 0 || kv(&b, "post_hook", s->post_hook, e) < 0 ||
 	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 ||

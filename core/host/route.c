@@ -139,6 +139,30 @@ static const struct plugin_module *authenticator_for(const struct route_ctx *ctx
 	return m;
 }
 
+/* The challenge type NAME is validated with by module M: dns-01 for a
+ * wildcard; else the first type of --preferred-challenges that M answers
+ * ("http" and "dns" as certbot spells them too); else http-01 when M
+ * answers it. */
+static enum challenge_type pick_challenge(const struct settings *s,
+                                          const struct plugin_module *m, bool wildcard)
+{
+	const char *p = s->preferred_challenges;
+
+	if (wildcard || !m->http01)
+		return CHALLENGE_DNS_01;
+	while (p && *p) {
+		size_t n = strcspn(p, ", \t");
+
+		if (m->dns01 && ((n == 3 && !strncmp(p, "dns", 3)) || (n == 6 && !strncmp(p, "dns-01", 6))))
+			return CHALLENGE_DNS_01;
+		if ((n == 4 && !strncmp(p, "http", 4)) || (n == 7 && !strncmp(p, "http-01", 7)))
+			return CHALLENGE_HTTP_01;
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	return CHALLENGE_HTTP_01;
+}
+
 /* Give name I of the settings its instance (shared by names with equal
  * routes; ROUTES[k] is the route of R->insts[k]) and challenge, and for
  * dns-01 its record and zone, which the plugin is asked to accept now: a
@@ -184,7 +208,9 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	if (!rn->name)
 		return err_nomem(e);
 	rn->inst = hi;
-	rn->challenge = (wildcard || !m->http01) ? CHALLENGE_DNS_01 : CHALLENGE_HTTP_01;
+	/* An address is always http-01, whatever the preference says. */
+	rn->challenge = settings_is_ip(name) ? CHALLENGE_HTTP_01
+	                                     : pick_challenge(ctx->settings, m, wildcard);
 	if (rn->challenge != CHALLENGE_DNS_01)
 		return 0;
 	if (locate_record(ctx, r->dns, name, &rn->record_name, &rn->zone, e) < 0)

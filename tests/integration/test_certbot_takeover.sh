@@ -25,8 +25,9 @@ ah_start_resolver
 ah_start_nginx "$AH_T/webroot"
 # certbot gives up on a rejected nonce where acmehook retries (other tests
 # keep Pebble's rejections on for acmehook): this test is about certbot's
-# files, not its retries.
-ah_start_pebble PEBBLE_WFE_NONCEREJECT=0
+# files, not its retries. Authorizations are never reused, so every order
+# presents its challenges and the dry run below really waits.
+ah_start_pebble PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
 CREDS="$AH_T/rfc2136.ini"
 ah_credentials "$CREDS" key-example 127.0.0.1
 
