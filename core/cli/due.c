@@ -11,7 +11,7 @@
 #include "base/log.h"
 #include "cli/due.h"
 #include "cli/engine.h"
-#include "cli/issue.h"
+#include "conf/settings.h"
 #include "cli/choose.h"
 #include "store/status.h"
 
@@ -292,7 +292,9 @@ int due_facts_of(struct engine *eng, const char *name, const struct settings *s,
 	    status_file_mark(p, f.renewal_mark, sizeof(f.renewal_mark)) == 0) {
 		struct lineage_status was = {0};
 		struct lineage_facts old = {0};
-		snprintf(f.server, sizeof(f.server), "%s", issue_server_url(s));
+		/* Dry runs, the one case where issue_server_url asks another
+		 * server, record no facts. */
+		snprintf(f.server, sizeof(f.server), "%s", config_server_url(s->server));
 		/* What is known of the server outlives a renewal. */
 		if (status_read_all(&eng->store, name, &was, &old, &ignore) == 0 &&
 		    old.renewal_mark[0] && strcmp(old.server, f.server) == 0)
@@ -377,7 +379,8 @@ bool due_lineage(struct engine *eng, const char *name, const struct settings *s,
 	}
 	if (old.version != live || !old.renewal_mark[0] || !plain_run(eng))
 		old.no_ari_until = 0;
-	if (by_window(eng, issue_server_url(s), name, c, &old, &due, &offers_none, why, cap))
+	if (by_window(eng, config_server_url(s->server), name, c, &old, &due, &offers_none, why,
+	              cap))
 		goto record;
 	due = due_by_lifetime(ci.not_before, ci.not_after, time(NULL));
 	if (due) {
