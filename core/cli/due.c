@@ -325,8 +325,13 @@ static void record_facts(struct engine *eng, const char *name, const struct sett
 	struct lineage_facts f = {0};
 	struct error e = {0};
 	time_t now = time(NULL);
-	if (live <= 0 || due_facts_of(eng, name, s, cert, live, &f, &e) < 0)
+
+	if (live <= 0)
+		return;
+	if (due_facts_of(eng, name, s, cert, live, &f, &e) < 0) {
+		log_msg(&eng->log, LVL_WARN, "cannot record the status of %s: %s", name, e.msg);
 		goto out;
+	}
 	if (offers_none)
 		f.no_ari_until = now + NO_ARI_RECHECK;
 	else if (old->no_ari_until > now && strcmp(old->server, f.server) == 0)
@@ -342,8 +347,6 @@ static void record_facts(struct engine *eng, const char *name, const struct sett
 	if (status_write_facts(&eng->store, name, &f, &e) < 0)
 		log_msg(&eng->log, LVL_WARN, "cannot record the status of %s: %s", name, e.msg);
 out:
-	if (e.msg[0] && !err_isset(&e))
-		log_msg(&eng->log, LVL_DEBUG, "%s", e.msg);
 	status_facts_free(&f);
 }
 

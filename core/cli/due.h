@@ -43,7 +43,10 @@ bool due_lineage(struct engine *eng, const char *name, const struct settings *s,
  * pending, a renewal window or the CA's lack of one to ask about again, a
  * command line that changes the decision (--server, --force-renewal);
  * the caller then takes the full path. Not for dry runs, which treat
- * every lineage as due. */
+ * every lineage as due. What an interrupted run left behind is tidied by
+ * the next run that takes the full path; an issuance interrupted after
+ * its record was written leaves one about a version live/ does not
+ * serve, which sends the next run there. */
 bool due_settled(struct engine *eng, const char *name, char *why, size_t cap);
 
 /* The facts of CERT, version VERSION of lineage NAME, into *F. With S,
