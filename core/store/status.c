@@ -95,9 +95,7 @@ void status_facts_free(struct lineage_facts *f)
 {
 	if (!f)
 		return;
-	for (size_t i = 0; f->names && f->names[i]; i++)
-		free(f->names[i]);
-	free(f->names);
+	store_names_free(f->names);
 	f->names = NULL;
 }
 
@@ -119,8 +117,7 @@ static bool names_of(const cJSON *arr, char ***out)
 	{
 		if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) > 253 ||
 		    !(v[i] = strdup(it->valuestring))) {
-			struct lineage_facts tmp = {.names = v};
-			status_facts_free(&tmp);
+			store_names_free(v);
 			return false;
 		}
 		i++;
