@@ -288,7 +288,8 @@ int due_facts_of(struct engine *eng, const char *name, const struct settings *s,
 		err_set(e, EXIT_OP, "cannot find the certificate of %s (version %d)", name, version);
 		goto out;
 	}
-	if (s && plain_run(eng) && store_renewal_path(&eng->store, name, p, sizeof(p)) == 0 &&
+	if (s && plain_run(eng) && s->force_renewal != 1 &&
+	    store_renewal_path(&eng->store, name, p, sizeof(p)) == 0 &&
 	    status_file_mark(p, f.renewal_mark, sizeof(f.renewal_mark)) == 0) {
 		struct lineage_status was = {0};
 		struct lineage_facts old = {0};

@@ -51,8 +51,8 @@ bool due_settled(struct engine *eng, const char *name, char *why, size_t cap);
 
 /* The facts of CERT, version VERSION of lineage NAME, into *F. With S,
  * NAME's effective settings, also its profile and, when this run's
- * command line leaves the renewal file's decision alone, the "renewal"
- * facts. Release with status_facts_free. */
+ * command line leaves the renewal file's decision alone and that file
+ * does not force renewals, the "renewal" facts. Release with status_facts_free. */
 int due_facts_of(struct engine *eng, const char *name, const struct settings *s, X509 *cert,
                  int version, struct lineage_facts *f, struct error *e);
 
