@@ -11,6 +11,7 @@
 #     or repeated runs with date when hyperfine is missing);
 #   instructions (valgrind callgrind), exact and independent of load;
 #   HTTP requests acmehook logged during one such run.
+# and certonly's lookup of an existing lineage (below), timed and counted.
 # It also times certonly's lookup of an existing lineage by its names
 # (`certonly -d NAME -d www.NAME` of a seed's names, no --cert-name): the
 # lineage is found and not due, so no order is placed; asking Pebble's
@@ -81,12 +82,12 @@ log_lines() { wc -l <"$LOG" 2>/dev/null || echo 0; }
 requests_since() { tail -n +"$(($1 + 1))" "$LOG" 2>/dev/null | grep -cE ' (GET|HEAD|POST) https?://'; }
 RENEW=("$AH_BIN" renew -q --no-random-sleep-on-renew "${DIRS[@]}")
 
-report_row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
+report_row() { printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$@"; }
 {
   printf '### renew with nothing due\n\nDate %s; acmehook %s; %s.\n\n' \
     "$(date -u +%Y-%m-%dT%H:%MZ)" "$AH_LABEL" "$(nproc) CPUs"
-  printf '| lineages | median ms | mean ms | instructions | HTTP requests | certonly lookup ms |\n'
-  printf '|---|---|---|---|---|---|\n'
+  printf '| lineages | renew median ms | renew mean ms | renew instructions | renew HTTP requests | certonly median ms | certonly instructions |\n'
+  printf '|---|---|---|---|---|---|---|\n'
 } >"$OUT/report.md"
 
 for n in $COUNTS; do
@@ -132,8 +133,17 @@ print("%.1f %.1f" % (r["median"]*1e3, r["mean"]*1e3))' "$OUT/hf-$n.json")
   done
   grep -q "existing lineage" "$OUT/lookup-$n.out" || blog "certonly did not find the lineage: $(tail -n 2 "$OUT/lookup-$n.out")"
   lookup=$(printf '%s\n' "${lk[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}')
-  blog "$n lineages: median $med ms, mean $mean ms, $ir instructions, $reqs requests, certonly $lookup ms"
-  report_row "$n" "$med" "$mean" "$ir" "$reqs" "$lookup" >>"$OUT/report.md"
+  lir=?
+  if command -v valgrind >/dev/null 2>&1; then
+    valgrind --tool=callgrind --log-file="$OUT/cg-lookup-$n.log" \
+      --callgrind-out-file="$OUT/cg-lookup-$n.out" \
+      "$AH_BIN" certonly --webroot -w "$AH_WEBROOT" -d "$seedn" -d "www.$seedn" -n \
+      --server "$AH_DIR_URL" --config-dir "$AH_CONFIG" --work-dir "$AH_WORK" \
+      --logs-dir "$AH_LOGDIR" --ca-bundle "$AH_CA_BUNDLE" </dev/null >/dev/null 2>&1
+    lir=$(awk '/Collected :/ {print $NF}' "$OUT/cg-lookup-$n.log" | tail -n 1)
+  fi
+  blog "$n lineages: median $med ms, mean $mean ms, $ir instructions, $reqs requests, certonly $lookup ms ($lir instructions)"
+  report_row "$n" "$med" "$mean" "$ir" "$reqs" "$lookup" "$lir" >>"$OUT/report.md"
 done
 
 cat "$OUT/report.md"

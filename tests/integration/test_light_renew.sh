@@ -158,6 +158,15 @@ n0=$(requests)
 traced_renew
 check "and the next renew sends no request" test "$(requests)" -eq "$n0"
 
+# --- a renewal file changed under a good record must not be skipped ---
+# B's renewal file now lists one more name, so B's names changed.
+sed -i "s/^\($B\) = \(.*\)$/\1 = \2\nwww.\1 = \2/" "$AH_CONFIG/renewal/$B.conf"
+ah_run renew
+ah_expect_ok "renew after $B's renewal file changed"
+check "$B was renewed" test "$(ah_archive_versions "$B")" -eq 2
+check "$B's new certificate has the names of its renewal file" \
+  test "$(ah_sans "$AH_CONFIG/live/$B/cert.pem" | xargs)" = "$(printf '%s\n' "$B" "www.$B" | sort | xargs)"
+
 # --- a deploy pending ---
 HOOK="$AH_T/failing-hook.sh"
 printf '#!/bin/sh\nexit 3\n' >"$HOOK"
