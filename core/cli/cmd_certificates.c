@@ -48,8 +48,13 @@ static void add_attempt_state(const struct lineage_status *st, cJSON *o)
 		cJSON_AddStringToObject(o, "last_problem", st->last_problem);
 	if (st->last_error[0])
 		cJSON_AddStringToObject(o, "last_error", st->last_error);
-	if (st->next_attempt > time(NULL))
+	if (st->failures > 0)
+		cJSON_AddNumberToObject(o, "failures", st->failures);
+	if (st->next_attempt > time(NULL)) {
 		add_time(o, "next_attempt", st->next_attempt);
+		cJSON_AddStringToObject(o, "next_attempt_reason",
+		                        st->backoff ? "backoff" : "retry-after");
+	}
 }
 
 /* The facts of NAME's live certificate into *F and its record into *ST:
@@ -260,9 +265,12 @@ static void print_entry(struct engine *eng, const cJSON *o)
 		fprintf(eng->out, ")\n");
 	}
 	if (str_of(o, "next_attempt"))
-		fprintf(eng->out, "    Next Attempt: not before %s (the CA asked; --force-renewal "
+		fprintf(eng->out, "    Next Attempt: not before %s (%s; --force-renewal "
 		                  "tries earlier)\n",
-		        str_of(o, "next_attempt"));
+		        str_of(o, "next_attempt"),
+		        strcmp(str_of(o, "next_attempt_reason"), "backoff") == 0
+		                ? "renew pauses after failures in a row"
+		                : "the CA asked");
 	if (cJSON_IsTrue(pending))
 		fprintf(eng->out, "    Deploy: pending (%s); the next run retries it\n",
 		        str_of(o, "deploy_error") ? str_of(o, "deploy_error") : "not finished");

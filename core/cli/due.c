@@ -422,12 +422,29 @@ time_t due_next_renewal(const struct lineage_status *st, const struct lineage_fa
 		snprintf(why, cap, "%s of its lifetime left",
 		         f->not_after - f->not_before <= SHORT_LIVED ? "half" : "a third");
 	}
-	if (st->next_attempt > now && st->next_attempt > at) {
+	/* A failed lineage is tried again once the wait ends, whatever its
+	 * lifetime says: it failed because it was due. */
+	if (st->next_attempt > now &&
+	    (st->next_attempt > at || strcmp(st->last_outcome, "failed") == 0)) {
 		at = st->next_attempt;
-		*kind = "retry-after";
-		snprintf(why, cap, "the CA asked not to be contacted before then");
+		*kind = st->backoff ? "backoff" : "retry-after";
+		if (st->backoff)
+			snprintf(why, cap, "renew pauses after %d failed attempts in a row",
+			         st->failures);
+		else
+			snprintf(why, cap, "the CA asked not to be contacted before then");
 	}
 	return at;
+}
+
+time_t due_backoff(int failures)
+{
+	const time_t hour = 3600, day = 24 * hour;
+
+	if (failures < 2)
+		return 0;
+	/* 1, 2, 4, 8 and 16 hours, then a day. */
+	return failures - 2 < 5 ? hour << (failures - 2) : day;
 }
 
 bool due_settled(struct engine *eng, const char *name, char *why, size_t cap)

@@ -67,4 +67,11 @@ bool due_facts_live(struct engine *eng, const char *name, const struct lineage_f
 time_t due_next_renewal(const struct lineage_status *st, const struct lineage_facts *f,
                         time_t now, const char **kind, char *why, size_t cap);
 
+/* How long renew pauses a lineage after FAILURES failed attempts in a
+ * row, in seconds: none after one (the next timer run retries), then an
+ * hour, doubling up to a day, so a broken lineage does not hit the CA on
+ * every run of an hourly cron job (CAs limit failed validations per
+ * hour) while a fixed one is renewed within a day. */
+time_t due_backoff(int failures);
+
 #endif

@@ -335,16 +335,31 @@ static void record_attempt(struct engine *eng, const char *name, bool renewal,
 	if (failure) {
 		snprintf(st.last_error, sizeof(st.last_error), "%s", failure->msg);
 		snprintf(st.last_problem, sizeof(st.last_problem), "%s", failure->problem_type);
-		if (!went_live)
-			st.next_attempt = failure->retry_at;
+	}
+	if (failure && !went_live) {
+		struct lineage_status prev = {0};
+		struct error ignore = {0};
+		time_t pause;
+
+		if (status_read(&eng->store, name, &prev, &ignore) == 0)
+			st.failures = prev.failures;
+		st.failures++;
+		st.next_attempt = failure->retry_at;
+		pause = due_backoff(st.failures);
+		if (pause && st.last_attempt + pause > st.next_attempt) {
+			st.next_attempt = st.last_attempt + pause;
+			st.backoff = true;
+		}
 	}
 	if (status_write_attempt(&eng->store, name, &st, &e) < 0)
 		log_msg(&eng->log, LVL_WARN, "cannot record the last attempt of %s: %s", name, e.msg);
 }
 
-/* True when an earlier attempt of NAME was told by the CA not to come
- * back before a time still ahead; says so on the output. */
-static bool ca_asked_to_wait(struct engine *eng, const char *name)
+/* True when NAME must not be tried yet, and says so on the output: an
+ * earlier attempt was told by the CA not to come back before a time still
+ * ahead, or (for RENEW only) failed often enough in a row that renew
+ * pauses. An operator's own certonly is never held back by that pause. */
+static bool told_to_wait(struct engine *eng, const char *name, bool renew)
 {
 	struct lineage_status st = {0};
 	struct error e = {0};
@@ -354,13 +369,19 @@ static bool ca_asked_to_wait(struct engine *eng, const char *name)
 		log_msg(&eng->log, LVL_WARN, "%s", e.msg);
 		return false;
 	}
-	if (st.next_attempt <= time(NULL))
+	if (st.next_attempt <= time(NULL) || (st.backoff && !renew))
 		return false;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&st.next_attempt));
-	fprintf(eng->out,
-	        "Certificate %s: the CA asked not to be contacted before %s; skipping (use "
-	        "--force-renewal to try anyway)\n",
-	        name, when);
+	if (st.backoff)
+		fprintf(eng->out,
+		        "Certificate %s: %d attempts in a row failed (last: %s); the next is not "
+		        "before %s; skipping (use --force-renewal to try now)\n",
+		        name, st.failures, st.last_error[0] ? st.last_error : st.last_problem, when);
+	else
+		fprintf(eng->out,
+		        "Certificate %s: the CA asked not to be contacted before %s; skipping (use "
+		        "--force-renewal to try anyway)\n",
+		        name, when);
 	return true;
 }
 
@@ -428,7 +449,7 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	/* Reading the record writes nothing: a lineage that was never
 	 * attempted keeps having no status file. */
 	if (!s.force_renewal && store_lineage_exists(&eng->store, name) &&
-	    ca_asked_to_wait(eng, name)) {
+	    told_to_wait(eng, name, !cli_domains)) {
 		ret = 0;
 		goto out;
 	}

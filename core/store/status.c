@@ -60,6 +60,15 @@ static time_t time_of(const cJSON *doc, const char *key)
 	return (time_t)v->valuedouble;
 }
 
+static int count_of(const cJSON *doc, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e6)
+		return 0;
+	return (int)v->valuedouble;
+}
+
 static void copy_str(const cJSON *doc, const char *key, char *dst, size_t cap)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, key);
@@ -187,6 +196,8 @@ int status_parse(const char *text, const char *origin, struct lineage_status *ou
 	st.updated = time_of(doc, "updated");
 	st.last_attempt = time_of(doc, "last_attempt");
 	st.next_attempt = time_of(doc, "next_attempt");
+	st.failures = count_of(doc, "failures");
+	st.backoff = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "backoff"));
 	st.ari_start = time_of(doc, "ari_start");
 	st.ari_end = time_of(doc, "ari_end");
 	st.ari_next_check = time_of(doc, "ari_next_check");
@@ -275,6 +286,11 @@ static int put_attempt(cJSON *doc, const struct lineage_status *st, const struct
 {
 	(void)f;
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "next_attempt");
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "failures");
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "backoff");
+	if ((st->failures > 0 && set(doc, "failures", cJSON_CreateNumber(st->failures)) < 0) ||
+	    (st->next_attempt && st->backoff && set(doc, "backoff", cJSON_CreateTrue()) < 0))
+		return -1;
 	if (set(doc, "last_attempt", cJSON_CreateNumber((double)st->last_attempt)) < 0 ||
 	    set_or_drop(doc, "last_outcome", st->last_outcome) < 0 ||
 	    set_or_drop(doc, "last_problem", st->last_problem) < 0 ||

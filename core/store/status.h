@@ -8,10 +8,13 @@
  * the lineage is recorded apart (status_write_attempt):
  *   {"last_attempt": 1767225600, "last_outcome": "failed",
  *    "last_problem": "rateLimited", "last_error": "...",
- *    "next_attempt": 1767312000}
- * "next_attempt" is the time the CA asked not to be contacted before;
- * "last_problem" and "last_error" belong to a failed attempt only, and
- * are absent otherwise, as is "next_attempt" when the CA named no time.
+ *    "next_attempt": 1767312000, "failures": 3, "backoff": true}
+ * "next_attempt" is the time not to try again before: the time the CA
+ * asked for, or, with "backoff", the end of the pause that renew takes
+ * after failures in a row. "failures" counts the failed attempts since
+ * the last success. "last_problem", "last_error", "failures" and
+ * "backoff" belong to a failed attempt only, and are absent otherwise,
+ * as is "next_attempt" when there is no time to wait for.
  * The renewal window the CA last suggested (RFC 9773) is recorded by
  * status_write_ari:
  *   {"ari_start": 1767225600, "ari_end": 1767398400,
@@ -59,7 +62,9 @@ struct lineage_status {
 	char last_outcome[32]; /* "issued", "renewed" or "failed"; "" when never */
 	char last_problem[64]; /* the ACME problem type of the failure, "" when none */
 	char last_error[512];  /* the failure's one-line message, "" when none */
-	time_t next_attempt;   /* not before this time, the CA asked; 0: no wait */
+	time_t next_attempt;   /* not before this time; 0: no wait */
+	int failures;          /* failed attempts in a row; 0 after a success */
+	bool backoff;          /* next_attempt is renew's own pause, not the CA's */
 	time_t ari_start, ari_end; /* the last renewal window suggested; 0: none */
 	time_t ari_next_check; /* ask for the window again from then; 0: any time */
 };

@@ -90,6 +90,22 @@ int main(void)
 	CHECK(same_facts(&f, &back) && strcmp(got.last_outcome, "failed") == 0);
 	status_facts_free(&back);
 
+	/* Failures in a row and renew's pause; a success forgets both. */
+	got.failures = 3;
+	got.next_attempt = 1767300000;
+	got.backoff = true;
+	CHECK(status_write_attempt(&s, "example.test", &got, &e) == 0);
+	CHECK(status_read(&s, "example.test", &got, &e) == 0 && got.failures == 3 && got.backoff &&
+	      got.next_attempt == 1767300000);
+	memset(&got, 0, sizeof(got));
+	got.last_attempt = 1767225800;
+	snprintf(got.last_outcome, sizeof(got.last_outcome), "renewed");
+	CHECK(status_write_attempt(&s, "example.test", &got, &e) == 0);
+	CHECK(status_read(&s, "example.test", &got, &e) == 0 && got.failures == 0 && !got.backoff &&
+	      got.next_attempt == 0);
+	CHECK(status_read_all(&s, "example.test", &got, &back, &e) == 0 && same_facts(&f, &back));
+	status_facts_free(&back);
+
 	/* Without the renewal facts, the "renewal" key goes. */
 	f.renewal_mark[0] = '\0';
 	CHECK(status_write_facts(&s, "example.test", &f, &e) == 0);
