@@ -43,34 +43,6 @@ char *due_live_cert_id(struct engine *eng, const char *name)
 	return id;
 }
 
-/* Whether this run already found SERVER without renewal information. */
-static bool known_without_ari(const struct engine *eng, const char *server)
-{
-	for (size_t i = 0; eng->no_ari && eng->no_ari[i]; i++)
-		if (strcmp(eng->no_ari[i], server) == 0)
-			return true;
-	return false;
-}
-
-/* Remember that SERVER has no renewal information, so that the other
- * lineages of this run ask it nothing more: a renew over many lineages
- * then fetches a CA's directory once, not once a lineage. */
-static void remember_without_ari(struct engine *eng, const char *server)
-{
-	size_t n = 0;
-	char **v;
-
-	while (eng->no_ari && eng->no_ari[n])
-		n++;
-	v = realloc(eng->no_ari, (n + 2) * sizeof(*v));
-	if (!v)
-		return; /* only a lost saving */
-	eng->no_ari = v;
-	v[n] = strdup(server);
-	if (v[n])
-		v[n + 1] = NULL; /* else v[n] is the end, as before */
-}
-
 /* The window of NAME from the CA into *W, recorded in NAME's status
  * record. False (logged) when there is none to be had. */
 static bool fetch_window(struct engine *eng, const char *server, const char *name,
@@ -82,16 +54,16 @@ static bool fetch_window(struct engine *eng, const char *server, const char *nam
 	char *id = NULL;
 	bool ok = false;
 
-	if (known_without_ari(eng, server))
+	if (engine_no_ari(eng, server))
 		goto out;
-	if (acme_open(&a, &eng->http, &eng->log, server, &e) < 0) {
+	if (engine_acme(eng, server, &a, &e) < 0) {
 		log_msg(&eng->log, LVL_WARN, "cannot ask for the renewal window of %s: %s", name,
 		        e.msg);
-		remember_without_ari(eng, server);
+		engine_note_no_ari(eng, server);
 		goto out;
 	}
 	if (!acme_resource(&a, "renewalInfo")) {
-		remember_without_ari(eng, server);
+		engine_note_no_ari(eng, server);
 		goto out;
 	}
 	if (!(id = crypto_cert_ari_id(cert, &e)) || ari_fetch(&a, id, w, &e) < 0) {
