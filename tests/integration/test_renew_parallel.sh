@@ -32,6 +32,7 @@ for n in "${names[@]}"; do
 done
 
 tokens() { find "$AH_WEBROOT/.well-known/acme-challenge" -type f 2>/dev/null | wc -l; }
+tokens_at_least() { [ "$(tokens)" -ge "$1" ]; }
 
 # --- four at once, proven by four challenges out together ---
 # Each worker pauses once its challenge is answered, before it is cleaned
@@ -44,7 +45,7 @@ nonces0=$(ah_proxy_count kinds nonce)
 accts0=$(ah_proxy_count kinds newAccount)
 tp_start pid run1 ACMEHOOK_TESTPOINT=challenges-answered -- \
   renew --force-renewal --parallel 4
-if tp_until 60 tp_reached challenges-answered && tp_until 60 test "$(tokens)" -ge 4; then
+if tp_until 60 tp_reached challenges-answered && tp_until 60 tokens_at_least 4; then
   pass "four lineages had their challenges out at once"
 else
   fail "four lineages had their challenges out at once ($(tokens) tokens)"

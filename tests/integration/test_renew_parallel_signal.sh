@@ -27,8 +27,9 @@ done
 ah_start_faultproxy --seed 1 --stall-path '^/chalZ/'
 
 tokens() { find "$AH_WEBROOT/.well-known/acme-challenge" -type f 2>/dev/null | wc -l; }
+stalled_at_least() { [ "$(ah_proxy_count faults stall)" -ge "$1" ]; }
 tp_start pid run -- renew --force-renewal --parallel 3 --server "$AH_DIR_URL" --agree-tos
-if tp_until 60 test "$(ah_proxy_count faults stall)" -ge 3; then
+if tp_until 60 stalled_at_least 3; then
   pass "three challenge answers are stalled at once"
 else
   fail "three challenge answers are stalled at once ($(ah_proxy_count faults stall))"
