@@ -109,7 +109,8 @@ bool due_by_window(struct engine *eng, const char *server, const char *name, X50
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (unsigned long)now;
 	*due = ari_window_due(&w, now, r, &at);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(*due ? &w.start : &at));
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+	         gmtime_r(*due ? &w.start : &at, &(struct tm){0}));
 	if (*due)
 		snprintf(why, cap, "the CA's renewal window began at %s", when);
 	else

@@ -32,7 +32,7 @@ static void print_expiry(struct engine *eng, X509 *cert)
 
 	if (crypto_cert_info(cert, &ci, &e) < 0)
 		return;
-	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&ci.not_after));
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&ci.not_after, &(struct tm){0}));
 	fprintf(eng->out, "This certificate expires on %s.\n", date);
 	crypto_cert_info_free(&ci);
 }
@@ -340,7 +340,8 @@ static bool ca_asked_to_wait(struct engine *eng, const char *name)
 	}
 	if (st.next_attempt <= time(NULL))
 		return false;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&st.next_attempt));
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+	         gmtime_r(&st.next_attempt, &(struct tm){0}));
 	fprintf(eng->out,
 	        "Certificate %s: the CA asked not to be contacted before %s; skipping (use "
 	        "--force-renewal to try anyway)\n",
@@ -387,7 +388,8 @@ static bool lineage_due(struct engine *eng, const char *name, const struct setti
 	due = false;
 	{
 		char date[32];
-		strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&ci.not_after));
+		strftime(date, sizeof(date), "%Y-%m-%d",
+		         gmtime_r(&ci.not_after, &(struct tm){0}));
 		snprintf(why, cap, "it expires on %s", date);
 	}
 out:
