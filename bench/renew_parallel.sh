@@ -17,10 +17,11 @@
 # Each run is checked: every lineage has one more version than before, and
 # the newest certificate of each verifies against Pebble's root.
 #
-# Prints a markdown table (wall s, certificates/s, CPU s, failures) and, for
-# acmehook, the share of each run spent in its phases from the log's
-# timestamps is left to BENCH_PROFILE=1 (runs the --parallel 4 case under
-# `perf record` when perf is installed, reporting the top symbols).
+# Prints a markdown table: wall s, certificates/s, the client's CPU s (user
+# + system of its process tree) and Pebble's CPU s over the run, and the
+# lineages that failed. BENCH_PROFILE=1 also runs the --parallel 4 case
+# under `perf record` (when perf is installed) and reports where acmehook's
+# CPU time goes, by library and by symbol.
 #
 # Environment: BENCH_LINEAGES, BENCH_PARALLEL, BENCH_CLIENTS (default
 # "acmehook certbot"), BENCH_OUT (also write the markdown to this file),
@@ -125,23 +126,33 @@ check_renewed() {
   echo "$bad"
 }
 
+# pebble_cpu: seconds of CPU Pebble (the process and its threads) has used.
+pebble_cpu() {
+  local pid
+  pid=$(pgrep -f "^pebble -config $AH_T/" | head -n 1)
+  [ -n "$pid" ] || { echo 0; return; }
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$pid/stat"
+}
+
 ROWS=()
 # measure LABEL DIR CMD...: run CMD once, timed, and add a row.
 measure() {
-  local label=$1 dir=$2 before t0 t1 c0 c1 rc bad wall
+  local label=$1 dir=$2 before t0 t1 c0 c1 p0 p1 rc bad wall
   shift 2
   before=$(versions "$dir" "${names[0]}")
+  p0=$(pebble_cpu)
   times >"$B/times0"
   t0=$(date +%s%N)
   "$@" >"$B/run.out" 2>"$B/run.err"
   rc=$?
   t1=$(date +%s%N)
   times >"$B/times1"
+  p1=$(pebble_cpu)
   c0=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%.3f", t }' "$B/times0")
   c1=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%.3f", t }' "$B/times1")
   bad=$(check_renewed "$dir" "$before")
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-  ROWS+=("| $label | $N | $wall | $(awk -v w="$wall" -v n="$N" -v f="$bad" 'BEGIN { printf "%.1f", (n - f) / w }') | $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') | $bad (exit $rc) |")
+  ROWS+=("| $label | $N | $wall | $(awk -v w="$wall" -v n="$N" -v f="$bad" 'BEGIN { printf "%.1f", (n - f) / w }') | $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') | $(awk -v a="$p0" -v b="$p1" 'BEGIN { printf "%.2f", b - a }') | $bad (exit $rc) |")
   blog "$label: $wall s, $bad failed, exit $rc"
 }
 
@@ -158,7 +169,7 @@ for c in "${CLIENTS[@]}"; do
         measure "certbot $(certbot --version 2>&1 | awk '{print $2}')" "$CBC/config" \
           cb renew --force-renewal --no-random-sleep-on-renew -n -q
       else
-        ROWS+=("| certbot | $N | - | - | - | not run: no certbot lineages |")
+        ROWS+=("| certbot | $N | - | - | - | - | not run: no certbot lineages |")
       fi
       ;;
   esac
@@ -170,8 +181,10 @@ if [ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null 2>&1; then
     --no-random-sleep-on-renew -q --parallel 4 --config-dir "$AHC/config" \
     --work-dir "$AHC/work" --logs-dir "$AHC/logs" --ca-bundle "$AH_CA_BUNDLE" \
     >/dev/null 2>&1
-  perf report -i "$B/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
-    grep -v '^#' | grep -v '^$' | head -n 25 >"$B/perf.txt"
+  { perf report -i "$B/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
+      grep -v '^#' | grep -v '^$' | head -n 8
+    perf report -i "$B/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+      grep -v '^#' | grep -v '^$' | head -n 15; } >"$B/perf.txt"
 fi
 
 report() {
@@ -179,8 +192,8 @@ report() {
   echo
   echo "$(date -u +%Y-%m-%d), $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), acmehook ${AH_LABEL:-?}, Pebble $(dpkg-query -W -f='${Version}' pebble 2>/dev/null || echo '?')"
   echo
-  echo "| client | lineages | wall s | certificates/s | CPU s | failed |"
-  echo "|---|---|---|---|---|---|"
+  echo "| client | lineages | wall s | certificates/s | client CPU s | Pebble CPU s | failed |"
+  echo "|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
   if [ -s "$B/perf.txt" ]; then
     echo
