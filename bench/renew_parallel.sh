@@ -54,13 +54,7 @@ fi
 
 # shellcheck source=../tests/integration/lib.sh
 . "$REPO_DIR/tests/integration/lib.sh"
-AH_TEST_NAME=bench-renew-parallel
-ah_setup
-ah_start_all PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
-ROOT_PEM="$AH_T/pebble-root.pem"
-ah_pebble_root "$ROOT_PEM" || ah_die "cannot fetch Pebble's root"
-B="$AH_T/bench"
-mkdir -p "$B"
+bench_servers bench-renew-parallel
 bench_snapshot_acmehook "$B/acmehook-build" || ah_die "no acmehook binary at $AH_BIN"
 AHC="$B/acmehook"
 CBC="$B/certbot"
