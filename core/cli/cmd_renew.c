@@ -43,8 +43,8 @@ int cmd_renew(struct engine *eng, struct error *e)
 		return err_set(e, EXIT_USAGE, "renew has no JSON output; --json is for `acmehook "
 		                              "certificates`");
 	if (eng->base.parallel > RENEW_PARALLEL_MAX)
-		return err_set(e, EXIT_USAGE, "--parallel %d is more than %d", eng->base.parallel,
-		               RENEW_PARALLEL_MAX);
+		return err_set(e, EXIT_USAGE, "--parallel %d: renew runs at most %d certificates at "
+		               "once", eng->base.parallel, RENEW_PARALLEL_MAX);
 	if (store_hooks_dir(&eng->store, dir, sizeof(dir)) < 0) {
 		err_set(e, EXIT_USAGE, "config directory path too long: %s", eng->store.config_dir);
 		goto out;
