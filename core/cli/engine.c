@@ -31,7 +31,7 @@ struct engine_ca {
 struct engine_run {
 	pthread_mutex_t lock;  /* guards the two lists, not what a CA holds */
 	struct engine_ca *cas;
-	char **no_ari;         /* NULL-terminated */
+	char **no_ari;         /* n_no_ari server URLs */
 	size_t n_no_ari;
 };
 
