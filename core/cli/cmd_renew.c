@@ -121,18 +121,18 @@ static void renew_loop(struct renew_run *r, struct engine *eng, bool tagged)
 	}
 }
 
+/* One worker thread: its engine is made before any thread starts, as
+ * making it reads the whole run engine, whose hooks the threads change. */
+struct renew_worker {
+	struct renew_run *r;
+	struct engine eng;
+};
+
 static void *renew_thread(void *arg)
 {
-	struct renew_run *r = arg;
-	struct engine w;
-	struct error e = {0};
+	struct renew_worker *w = arg;
 
-	if (engine_worker(&w, r->eng, NULL, &e) < 0) {
-		log_msg(&r->eng->log, LVL_ERROR, "%s", e.msg);
-		return NULL;
-	}
-	renew_loop(r, &w, true);
-	engine_worker_free(&w);
+	renew_loop(w->r, &w->eng, true);
 	return NULL;
 }
 
@@ -144,19 +144,28 @@ static int renew_threads(struct renew_run *r, size_t n, struct error *e)
 {
 	sigset_t fatal, old;
 	struct timespec now = {0};
-	size_t started = 0;
-	int sig, rc = 0;
+	struct renew_worker *ws = NULL;
+	size_t started = 0, made = 0;
+	int sig, rc = 0, ret = -1;
 
 	r->threads = calloc(n, sizeof(*r->threads));
-	if (!r->threads)
+	ws = calloc(n, sizeof(*ws));
+	if (!r->threads || !ws) {
+		free(ws);
 		return err_nomem(e);
+	}
+	for (; made < n; made++) {
+		ws[made].r = r;
+		if (engine_worker(&ws[made].eng, r->eng, NULL, e) < 0)
+			goto out;
+	}
 	sleep_fatal_signals(&fatal);
 	pthread_sigmask(SIG_BLOCK, &fatal, &old);
 	/* Held while starting, so a worker that passes a signal on sees every
 	 * thread. */
 	pthread_mutex_lock(&r->lock);
 	for (; started < n; started++) {
-		rc = pthread_create(&r->threads[started], NULL, renew_thread, r);
+		rc = pthread_create(&r->threads[started], NULL, renew_thread, &ws[started]);
 		if (rc != 0)
 			break;
 	}
@@ -164,7 +173,8 @@ static int renew_threads(struct renew_run *r, size_t n, struct error *e)
 	pthread_mutex_unlock(&r->lock);
 	if (started == 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return err_set(e, EXIT_OP, "cannot start a thread to renew with: %s", strerror(rc));
+		err_set(e, EXIT_OP, "cannot start a thread to renew with: %s", strerror(rc));
+		goto out;
 	}
 	for (size_t i = 0; i < started; i++)
 		pthread_join(r->threads[i], NULL);
@@ -174,9 +184,15 @@ static int renew_threads(struct renew_run *r, size_t n, struct error *e)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (sig > 0) {
 		r->stop = true;
-		return err_set_kind(e, EXIT_OP, ERR_INTERRUPTED, "interrupted by signal %d", sig);
+		err_set_kind(e, EXIT_OP, ERR_INTERRUPTED, "interrupted by signal %d", sig);
+		goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	for (size_t i = 0; i < made; i++)
+		engine_worker_free(&ws[i].eng);
+	free(ws);
+	return ret;
 }
 
 /* The names of the lineages this run tries: all, or --cert-name's. */
