@@ -27,3 +27,18 @@ bench_snapshot_acmehook() {
   AH_LABEL="${v:-?} (checkout $g$d, binary $sha)"
   export AH_BIN
 }
+
+# bench_servers NAME: start the harness's servers for benchmark NAME (lib.sh
+# sourced first): DNS, nginx and Pebble with no injected badNonce errors, no
+# authorization reuse and (lib.sh) no artificial validation delay, so that
+# every client does the same work. Sets ROOT_PEM (Pebble's root) and B, a
+# scratch directory.
+bench_servers() {
+  AH_TEST_NAME=$1
+  ah_setup
+  ah_start_all PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
+  ROOT_PEM="$AH_T/pebble-root.pem"
+  ah_pebble_root "$ROOT_PEM" || ah_die "cannot fetch Pebble's root"
+  B="$AH_T/bench"
+  mkdir -p "$B"
+}

@@ -40,7 +40,7 @@ int acct_dir(const struct store *s, const char *dir_url, char *dst, size_t cap, 
 {
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL, *path = NULL;
-	char hp[300], part[256];
+	char hp[300], part[256], *save = NULL;
 	size_t o;
 	int ret = -1;
 
@@ -59,7 +59,8 @@ int acct_dir(const struct store *s, const char *dir_url, char *dst, size_t cap, 
 	}
 	o = strlen(dst);
 	o += (size_t)snprintf(dst + o, cap - o, "/%s", part);
-	for (char *seg = path ? strtok(path, "/") : NULL; seg && o < cap; seg = strtok(NULL, "/")) {
+	for (char *seg = path ? strtok_r(path, "/", &save) : NULL; seg && o < cap;
+	     seg = strtok_r(NULL, "/", &save)) {
 		safe_part(part, sizeof(part), seg);
 		o += (size_t)snprintf(dst + o, cap - o, "/%s", part);
 	}

@@ -18,7 +18,7 @@ static void add_time(cJSON *o, const char *key, time_t t)
 {
 	char date[32];
 
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &(struct tm){0}));
 	cJSON_AddStringToObject(o, key, date);
 }
 

@@ -73,43 +73,6 @@ char *due_live_cert_id(struct engine *eng, const char *name)
 	return id;
 }
 
-/* Whether this run already found SERVER without renewal information;
- * *OFFERS_NONE tells whether its directory lacks it (rather than the
- * directory being out of reach). Entries are the URL after a tag: 'n' for
- * a directory without it, 'f' for one that could not be fetched. */
-static bool known_without_ari(const struct engine *eng, const char *server, bool *offers_none)
-{
-	for (size_t i = 0; eng->no_ari && eng->no_ari[i]; i++)
-		if (strcmp(eng->no_ari[i] + 1, server) == 0) {
-			*offers_none = eng->no_ari[i][0] == 'n';
-			return true;
-		}
-	return false;
-}
-
-/* Remember that SERVER has no renewal information, so that the other
- * lineages of this run ask it nothing more: a renew over many lineages
- * then fetches a CA's directory once, not once a lineage. */
-static void remember_without_ari(struct engine *eng, const char *server, bool offers_none)
-{
-	size_t n = 0;
-	char **v;
-	size_t len = strlen(server);
-
-	while (eng->no_ari && eng->no_ari[n])
-		n++;
-	v = realloc(eng->no_ari, (n + 2) * sizeof(*v));
-	if (!v)
-		return; /* only a lost saving */
-	eng->no_ari = v;
-	v[n] = malloc(len + 2);
-	if (!v[n])
-		return; /* v[n] is the end, as before */
-	v[n][0] = offers_none ? 'n' : 'f';
-	memcpy(v[n] + 1, server, len + 1);
-	v[n + 1] = NULL;
-}
-
 /* The window of NAME from the CA into *W, recorded in NAME's status
  * record. False (logged) when there is none to be had; *OFFERS_NONE then
  * tells whether the CA's directory lacks renewal information. */
@@ -123,17 +86,17 @@ static bool fetch_window(struct engine *eng, const char *server, const char *nam
 	bool ok = false;
 
 	*offers_none = false;
-	if (known_without_ari(eng, server, offers_none))
+	if (engine_no_ari(eng, server, offers_none))
 		goto out;
-	if (acme_open(&a, &eng->http, &eng->log, server, &e) < 0) {
+	if (engine_acme(eng, server, &a, &e) < 0) {
 		log_msg(&eng->log, LVL_WARN, "cannot ask for the renewal window of %s: %s", name,
 		        e.msg);
-		remember_without_ari(eng, server, false);
+		engine_note_no_ari(eng, server, false);
 		goto out;
 	}
 	if (!acme_resource(&a, "renewalInfo")) {
 		*offers_none = true;
-		remember_without_ari(eng, server, true);
+		engine_note_no_ari(eng, server, true);
 		goto out;
 	}
 	if (!(id = crypto_cert_ari_id(cert, &e)) || ari_fetch(&a, id, w, &e) < 0) {
@@ -200,7 +163,8 @@ static bool by_window(struct engine *eng, const char *server, const char *name, 
 	id = crypto_cert_ari_id(cert, &e);
 	at = window_pick(id, w.start, w.end);
 	*due = now >= at;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(*due ? &w.start : &at));
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+	         gmtime_r(*due ? &w.start : &at, &(struct tm){0}));
 	if (*due)
 		snprintf(why, cap, "the CA's renewal window began at %s", when);
 	else
@@ -392,7 +356,7 @@ bool due_lineage(struct engine *eng, const char *name, const struct settings *s,
 		         ci.not_after - ci.not_before <= SHORT_LIVED ? "half" : "a third");
 	} else {
 		char date[32];
-		strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&ci.not_after));
+		strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&ci.not_after, &(struct tm){0}));
 		snprintf(why, cap, "it expires on %s", date);
 	}
 record:
@@ -412,8 +376,8 @@ time_t due_next_renewal(const struct lineage_status *st, const struct lineage_fa
 
 	if (st->ari_end > 0 && st->ari_end >= st->ari_start) {
 		at = window_pick(f->ari_id, st->ari_start, st->ari_end);
-		strftime(a, sizeof(a), "%Y-%m-%d %H:%M UTC", gmtime(&st->ari_start));
-		strftime(b, sizeof(b), "%Y-%m-%d %H:%M UTC", gmtime(&st->ari_end));
+		strftime(a, sizeof(a), "%Y-%m-%d %H:%M UTC", gmtime_r(&st->ari_start, &(struct tm){0}));
+		strftime(b, sizeof(b), "%Y-%m-%d %H:%M UTC", gmtime_r(&st->ari_end, &(struct tm){0}));
 		*kind = "renewal window";
 		snprintf(why, cap, "inside the CA's renewal window, %s to %s", a, b);
 	} else {
@@ -475,10 +439,10 @@ bool due_settled(struct engine *eng, const char *name, char *why, size_t cap)
 	if (now >= at)
 		goto out;
 	if (strcmp(kind, "lifetime") == 0) {
-		strftime(when, sizeof(when), "%Y-%m-%d", gmtime(&f.not_after));
+		strftime(when, sizeof(when), "%Y-%m-%d", gmtime_r(&f.not_after, &(struct tm){0}));
 		snprintf(why, cap, "it expires on %s", when);
 	} else {
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&at));
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&at, &(struct tm){0}));
 		snprintf(why, cap, "the CA's renewal window has it renewed from %s", when);
 	}
 	settled = true;

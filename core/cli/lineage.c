@@ -32,7 +32,7 @@ static void print_expiry(struct engine *eng, X509 *cert)
 
 	if (crypto_cert_info(cert, &ci, &e) < 0)
 		return;
-	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&ci.not_after));
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&ci.not_after, &(struct tm){0}));
 	fprintf(eng->out, "This certificate expires on %s.\n", date);
 	crypto_cert_info_free(&ci);
 }
@@ -371,7 +371,7 @@ static bool told_to_wait(struct engine *eng, const char *name, bool renew)
 	}
 	if (st.next_attempt <= time(NULL) || (st.backoff && !renew))
 		return false;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&st.next_attempt));
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&st.next_attempt, &(struct tm){0}));
 	if (st.backoff)
 		fprintf(eng->out,
 		        "Certificate %s: %d attempts in a row failed (last: %s); the next is not "

@@ -1,7 +1,9 @@
 /* Plugin instances: creating and destroying them, the present, cleanup,
  * check and install calls, and turning a plugin's status into the caller's
  * error. The engine's challenge and certificate descriptions become the
- * SDK's structs here and nowhere else. */
+ * SDK's structs here and nowhere else. Each call holds the instance's
+ * lock, which keeps the SDK's promise that an instance is never called
+ * from two threads at once. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +104,7 @@ struct host_instance *host_instance_new(const struct plugin_registry *r, const c
 		goto fail;
 	}
 	hi->mod = m;
+	pthread_mutex_init(&hi->lock, NULL);
 	if (clients)
 		hi->clients = *clients;
 	if (instance_name && strcmp(instance_name, m->name) != 0) {
@@ -207,13 +210,17 @@ static int challenge_call(struct host_instance *hi, const struct challenge_desc 
 	const struct ah_plugin *d = hi->mod->desc;
 	const char *call = present ? "present" : "cleanup";
 	struct ah_challenge c;
+	int st;
 
 	if (challenge_refused(hi, ch, present, e))
 		return -1;
 	to_ah_challenge(ch, &c);
+	pthread_mutex_lock(&hi->lock);
 	hi->errtext[0] = '\0';
-	return status_to_error(hi, call, present ? d->present(hi->state, &c) :
-	                                           d->cleanup(hi->state, &c), e);
+	st = present ? d->present(hi->state, &c) : d->cleanup(hi->state, &c);
+	st = status_to_error(hi, call, st, e);
+	pthread_mutex_unlock(&hi->lock);
+	return st;
 }
 
 int host_instance_present(struct host_instance *hi, const struct challenge_desc *ch,
@@ -266,8 +273,17 @@ static int batch_call(struct host_instance *hi, const struct challenge_desc *chs
 		idx[k++] = i;
 	}
 	if (fn && k) {
+		/* The instance's lock covers the call and the reading of its
+		 * error text. */
+		pthread_mutex_lock(&hi->lock);
 		hi->errtext[0] = '\0';
 		all = fn(hi->state, p, k, st);
+		if (all == AH_OK)
+			for (size_t j = 0; j < k; j++)
+				results[idx[j]] = status_to_error(hi, call, st[j], e);
+		else if (all != AH_DECLINE)
+			status_to_error(hi, call, all, e);
+		pthread_mutex_unlock(&hi->lock);
 	} else if (fn) {
 		all = AH_OK;
 	}
@@ -278,11 +294,6 @@ static int batch_call(struct host_instance *hi, const struct challenge_desc *chs
 			results[i] = challenge_call(hi, &chs[i], present, e);
 			failed = failed || results[i] != 0;
 		}
-	} else if (all != AH_OK) {
-		status_to_error(hi, call, all, e);
-	} else {
-		for (size_t j = 0; j < k; j++)
-			results[idx[j]] = status_to_error(hi, call, st[j], e);
 	}
 	ret = 0;
 	for (size_t i = 0; i < n; i++)
@@ -318,12 +329,14 @@ int host_instance_check(struct host_instance *hi, const struct challenge_desc *c
 	if (!AH_HAS_MEMBER(d, struct ah_plugin, check) || !d->check)
 		return 0;
 	to_ah_challenge(ch, &c);
+	pthread_mutex_lock(&hi->lock);
 	hi->errtext[0] = '\0';
 	st = d->check(hi->state, &c);
-	if (st == AH_OK)
-		return 0;
-	return err_set(e, st == AH_CONFIG ? EXIT_USAGE : EXIT_OP, "%s cannot validate %s: %s",
-	               hi->label, ch->identifier, hi->errtext[0] ? hi->errtext : "it declined");
+	if (st != AH_OK)
+		st = err_set(e, st == AH_CONFIG ? EXIT_USAGE : EXIT_OP, "%s cannot validate %s: %s",
+		             hi->label, ch->identifier, hi->errtext[0] ? hi->errtext : "it declined");
+	pthread_mutex_unlock(&hi->lock);
+	return st;
 }
 
 int host_instance_install(struct host_instance *hi, const struct cert_desc *cd,
@@ -331,6 +344,7 @@ int host_instance_install(struct host_instance *hi, const struct cert_desc *cd,
 {
 	const struct ah_plugin *d = hi->mod->desc;
 	struct ah_certificate c = {.struct_size = sizeof(c)};
+	int st;
 
 	if (!hi->mod->installer || !d->install)
 		return err_set(e, EXIT_USAGE, "%s: plugin %s is not an installer; choose one that "
@@ -344,8 +358,11 @@ int host_instance_install(struct host_instance *hi, const struct cert_desc *cd,
 	c.key_path = cd->key_path;
 	c.renewed = cd->renewed;
 	c.issuer_changed = cd->issuer_changed;
+	pthread_mutex_lock(&hi->lock);
 	hi->errtext[0] = '\0';
-	return status_to_error(hi, "install", d->install(hi->state, &c), e);
+	st = status_to_error(hi, "install", d->install(hi->state, &c), e);
+	pthread_mutex_unlock(&hi->lock);
+	return st;
 }
 
 const char *host_instance_name(const struct host_instance *hi)
@@ -359,6 +376,8 @@ void host_instance_free(struct host_instance *hi)
 		return;
 	if (hi->inited)
 		hi->mod->desc->fini(hi->state);
+	if (hi->mod)
+		pthread_mutex_destroy(&hi->lock);
 	free_pairs(hi->opts, hi->nopts);
 	free_pairs(hi->secrets, hi->nsecrets);
 	free(hi->label);

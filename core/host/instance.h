@@ -7,10 +7,12 @@
  * into the SDK's structs. Everything a description points to is borrowed
  * for the call.
  *
- * Threading: one instance must not be called from two threads at once. The
- * calls never change the shared clients of struct host_clients (per-call
- * timeouts and permissions are options of that call), but those clients
- * are not themselves safe to use from several threads at once.
+ * Threading: the calls below may come from any thread; each holds the
+ * instance's lock, so one instance is never called from two threads at
+ * once, as the SDK promises. The calls never change the shared clients of
+ * struct host_clients (per-call timeouts and permissions are options of
+ * that call); the log and HTTP client are safe for concurrent use, and
+ * each lineage's routing makes its own DNS client.
  */
 #ifndef ACMEHOOK_HOST_INSTANCE_H
 #define ACMEHOOK_HOST_INSTANCE_H
