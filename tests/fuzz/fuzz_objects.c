@@ -9,6 +9,7 @@
 
 #include "acme/objects.h"
 #include "base/b64.h"
+#include "base/ident.h"
 #include "fuzz_util.h"
 
 static void url_ok(const char *u)
@@ -35,7 +36,7 @@ static void challenge_ok(const struct obj_challenge *c)
 static void order_ok(const struct obj_order *o)
 {
 	const char **names = calloc(o->n_ids + 1, sizeof(*names));
-	bool all_dns = true;
+	bool all_known = true;
 
 	if (!names || o->n_ids < 1 || !o->finalize)
 		abort();
@@ -45,9 +46,13 @@ static void order_ok(const struct obj_order *o)
 		url_ok(o->authzs[i]);
 	for (size_t i = 0; i < o->n_ids; i++) {
 		names[i] = o->ids[i].value;
-		all_dns = all_dns && strcmp(o->ids[i].type, "dns") == 0;
+		/* An order is for its own identifiers when each is a DNS name
+		 * or an address (RFC 8738) of the type it says it is. */
+		all_known = all_known &&
+		            ((strcmp(o->ids[i].type, "dns") == 0 && !ident_is_ip(o->ids[i].value)) ||
+		             (strcmp(o->ids[i].type, "ip") == 0 && ident_is_ip(o->ids[i].value)));
 	}
-	if (all_dns != obj_order_for(o, names, o->n_ids))
+	if (all_known != obj_order_for(o, names, o->n_ids))
 		abort();
 	free(names);
 }

@@ -63,11 +63,14 @@ baseline() {
 }
 
 # status_state FILE: the status record without the keys of the last
-# attempt, which a failed run records by design (and "updated" with them).
+# attempt, which a failed run records by design (and "updated" with them),
+# and without "renewal", what the due decision caches about the renewal
+# file and its CA, which any run may refresh.
 status_state() {
   python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
-for k in ("updated", "last_attempt", "last_outcome", "last_problem", "last_error", "next_attempt"):
+for k in ("updated", "last_attempt", "last_outcome", "last_problem", "last_error", "next_attempt",
+          "failures", "backoff", "renewal"):
     d.pop(k, None)
 print(json.dumps(d, sort_keys=True))' "$1"
 }
