@@ -99,8 +99,19 @@ int settings_from_argv(struct settings *s, int argc, char **argv, struct error *
  * file:line for errors. Used by cli.ini and renewal files. */
 int settings_apply(struct settings *s, const char *key, const char *value, const char *origin,
                    struct error *e);
-/* Print the options' part of --help: one line per option, by group. */
-void settings_help(FILE *out);
+/* The groups of --help's options, as bits for settings_help, in the order
+ * of their headings. */
+enum {
+	HELP_VALIDATION = 1,
+	HELP_DNS = 2,
+	HELP_DEPLOY = 4,
+	HELP_ACCOUNT = 8,
+	HELP_COMMON = 16,
+	HELP_ALL = 31,
+};
+/* Print the options' part of --help: one line per option, under the
+ * headings of GROUPS only. */
+void settings_help(FILE *out, unsigned groups);
 /* Print the options as the roff body of acmehook(1)'s OPTIONS section:
  * one subsection per --help group, one tagged paragraph per option with
  * its aliases, then the certbot flags accepted without effect. */

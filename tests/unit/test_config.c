@@ -209,7 +209,7 @@ static void test_help(const char *dir)
 	CHECK(f != NULL);
 	if (!f)
 		return;
-	settings_help(f);
+	settings_help(f, HELP_ALL);
 	n = ftell(f);
 	rewind(f);
 	text = calloc(1, (size_t)n + 1);
