@@ -25,9 +25,9 @@ cJSON *acct_fetch(struct acme *a, struct error *e)
 	struct acme_reply r = {0};
 	cJSON *o = NULL;
 
-	/* An update that changes nothing returns the account; CAs differ on
-	 * POST-as-GET to an account URL, and certbot asks this way too. */
-	if (acme_post(a, "reading the account", a->kid, "{}", &r, e) == 0) {
+	/* POST-as-GET (RFC 8555 §6.3); Pebble refuses the empty update
+	 * ("{}") older clients sent instead. */
+	if (acme_post(a, "reading the account", a->kid, NULL, &r, e) == 0) {
 		if (cJSON_IsObject(r.json)) {
 			o = r.json;
 			r.json = NULL;
