@@ -132,7 +132,7 @@ complete_words() {
     COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _acmehook
     [ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPL" "$@" | sort | tr '\n' ' '
 }
-check "completion: a command" test "$(complete_words acmehook re)" = "renew revoke "
+check "completion: a command" test "$(complete_words acmehook re)" = "register renew revoke "
 check "completion: a flag" test "$(complete_words acmehook renew --lock-t)" = "--lock-timeout "
 check "completion: a flag's literal values" \
   test "$(complete_words acmehook certonly --key-type '')" = "ecdsa rsa "
