@@ -48,22 +48,11 @@ static int rm_file(const char *path, struct error *e)
 	return 0;
 }
 
-int cmd_delete(struct engine *eng, struct error *e)
+int engine_delete_lineage(struct engine *eng, const char *name, struct error *e)
 {
-	const char *name = eng->base.cert_name;
 	char renewal[PATH_MAX], live[PATH_MAX], archive[PATH_MAX], status[PATH_MAX];
-	char question[PATH_MAX + 64];
 	int lock = -1, ret = -1;
 
-	if (!name)
-		return err_set(e, EXIT_USAGE, "delete needs --cert-name NAME (`acmehook certificates` "
-		                              "lists the names)");
-	if (!store_name_valid(name) || !store_lineage_exists(&eng->store, name))
-		return err_set(e, EXIT_USAGE, "no certificate named \"%s\" in %s; nothing was deleted",
-		               name, eng->store.config_dir);
-	snprintf(question, sizeof(question), "Delete the certificate %s and its keys?", name);
-	if (engine_confirm(eng, question, "delete", e) < 0)
-		return -1;
 	/* A renewal of it running now finishes first. */
 	if (store_lock(&eng->store, name, &lock, e) < 0)
 		return -1;
@@ -77,12 +66,43 @@ int cmd_delete(struct engine *eng, struct error *e)
 	/* The renewal file goes last: while it is there the lineage is
 	 * known, so delete run again finishes what an interruption left. */
 	store_order_remove(&eng->store, name);
-	if (rm_tree(live, e) < 0 || rm_tree(archive, e) < 0 || rm_file(status, e) < 0 ||
-	    rm_file(renewal, e) < 0)
+	if (rm_tree(live, e) < 0)
+		goto out;
+	/* With live/NAME gone, tidying removes every live/.NAME-vN link
+	 * directory and what interrupted runs left of the lineage. */
+	store_lineage_tidy(&eng->store, name);
+	if (rm_tree(archive, e) < 0 || rm_file(status, e) < 0 || rm_file(renewal, e) < 0)
 		goto out;
 	fprintf(eng->out, "Deleted the certificate %s (live, archive and renewal files).\n", name);
 	ret = 0;
 out:
 	store_unlock(lock);
 	return ret;
+}
+
+int cmd_delete(struct engine *eng, struct error *e)
+{
+	const char *name = eng->base.cert_name;
+	char question[PATH_MAX + 64];
+
+	if (!name)
+		return err_set(e, EXIT_USAGE, "delete needs --cert-name NAME (`acmehook certificates` "
+		                              "lists the names)");
+	if (!store_name_valid(name) || !store_lineage_exists(&eng->store, name)) {
+		struct error ignore = {0};
+		char **names = store_lineages(&eng->store, &ignore), known[1024] = "";
+		size_t o = 0;
+
+		for (size_t i = 0; names && names[i] && o < sizeof(known); i++)
+			o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "",
+			                      names[i]);
+		store_names_free(names);
+		return err_set(e, EXIT_USAGE,
+		               "no certificate named \"%s\" in %s (stored: %s); nothing was deleted",
+		               name, eng->store.config_dir, known[0] ? known : "none");
+	}
+	snprintf(question, sizeof(question), "Delete the certificate %s and its keys?", name);
+	if (engine_confirm(eng, question, "delete", e) < 0)
+		return -1;
+	return engine_delete_lineage(eng, name, e);
 }

@@ -138,6 +138,10 @@ int cmd_revoke(struct engine *eng, struct error *e)
 	}
 	fprintf(eng->out, "Revoked the certificate %s (serial %s, reason %s).\n", cert_path,
 	        ci.serial, s.reason ? s.reason : "unspecified");
+	/* certbot asks whether to delete a revoked lineage; here it is kept
+	 * unless --delete-after-revoke says otherwise. */
+	if (name && eng->base.delete_after_revoke == 1 && engine_delete_lineage(eng, name, e) < 0)
+		goto out;
 	ret = 0;
 out:
 	acme_reply_free(&r);

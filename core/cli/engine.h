@@ -57,6 +57,9 @@ int cmd_update_account(struct engine *eng, struct error *e);
 int cmd_unregister(struct engine *eng, struct error *e);
 /* cmd_delete.c: delete --cert-name NAME. */
 int cmd_delete(struct engine *eng, struct error *e);
+/* Remove lineage NAME (its live/, archive/, renewal file, status record
+ * and recorded order) under its lock, without asking. */
+int engine_delete_lineage(struct engine *eng, const char *name, struct error *e);
 
 /* Before what cannot be undone: 0 under -n, else ask QUESTION on the
  * terminal; no terminal, or an answer other than yes, is an error naming
