@@ -291,6 +291,11 @@ static int resolve_one(const struct settings *s, struct route *r, struct error *
 				               s->instances[i].name);
 			if (route_copy(&c, &s->instances[i].r) < 0)
 				return err_nomem(e);
+			free(c.name);
+			if (!(c.name = strdup(s->instances[i].name))) {
+				route_free(&c);
+				return err_nomem(e);
+			}
 			route_free(r);
 			*r = c;
 			return 0;

@@ -166,9 +166,13 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 		if (route_equal(routes[k], rt))
 			hi = r->insts[k];
 	if (!hi) {
-		char iname[64];
+		char iname[256];
 
-		snprintf(iname, sizeof(iname), "%s#%zu", rt->plugin, r->n_insts + 1);
+		/* A cli.ini instance is called what the user called it. */
+		if (rt->name)
+			snprintf(iname, sizeof(iname), "%s", rt->name);
+		else
+			snprintf(iname, sizeof(iname), "%s#%zu", rt->plugin, r->n_insts + 1);
 		hi = make_instance(ctx, r->dns, rt, iname, e);
 		if (!hi) {
 			err_prefix(e, "%s", name);
