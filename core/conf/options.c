@@ -499,7 +499,8 @@ int settings_from_argv(struct settings *s, int argc, char **argv, struct error *
 			goto out;
 		}
 	}
-	if (finish_routes(&ps, e) < 0)
+	if (finish_routes(&ps, e) < 0 ||
+	    (s->webroot_map && settings_webroot_map(s, s->webroot_map, true, e) < 0))
 		goto out;
 	ret = 0;
 out:

@@ -481,5 +481,7 @@ int settings_defaults(struct settings *s, struct error *e)
 	if (s->dns_nameserver_port > 65535)
 		return err_set(e, EXIT_USAGE, "--dns-nameserver-port %d is not a port",
 		               s->dns_nameserver_port);
+	if (s->webroot_map && settings_webroot_map(s, s->webroot_map, false, e) < 0)
+		return -1;
 	return settings_resolve_instances(s, e);
 }

@@ -87,6 +87,15 @@ int settings_resolve_instances(struct settings *s, struct error *e);
  * name beats a "*.suffix" pattern, a longer suffix beats a shorter one. */
 const struct route *settings_pattern_route(const struct settings *s, const char *name);
 
+/* --- webroot_map.c -------------------------------------------------------- */
+
+/* Apply certbot's --webroot-map JSON ({"NAME,NAME": "DIR", ...}) to S:
+ * with ADD_NAMES (the command line) its names are added as -d would add
+ * them and routed to webroot DIR; otherwise only names of S without a
+ * route (or webroot without a path) get DIR. EXIT_USAGE for a value that
+ * is not such an object, naming the fault. */
+int settings_webroot_map(struct settings *s, const char *json, bool add_names, struct error *e);
+
 /* Presets for --server. Returns the URL for NAME, or NAME itself. */
 const char *config_server_url(const char *name);
 
