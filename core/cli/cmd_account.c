@@ -112,12 +112,9 @@ int cmd_register(struct engine *eng, struct error *e)
 		        c.a.dir_url, v[0].id, v[0].url ? v[0].url : "?");
 		goto out;
 	}
-	/* The same registration certonly makes, without the contact when
-	 * the user said so. */
-	if (c.s.register_unsafely == 1) {
-		free(c.s.email);
-		c.s.email = NULL;
-	}
+	/* The same registration certonly makes. As in certbot, an address
+	 * given with -m wins over --register-unsafely-without-email, which
+	 * only says that none is wanted when none is given. */
 	if (issue_open_account(eng, &c.s, &c.a, &c.key, e) < 0)
 		goto out;
 	{
@@ -213,9 +210,9 @@ int cmd_update_account(struct engine *eng, struct error *e)
 		ret = rollover(eng, &c, e);
 		goto out;
 	}
-	if (acct_set_contact(&c.a, c.dir, c.s.register_unsafely == 1 ? NULL : c.s.email, e) < 0)
+	if (acct_set_contact(&c.a, c.dir, c.s.email, e) < 0)
 		goto out;
-	if (c.s.register_unsafely == 1)
+	if (!c.s.email)
 		fprintf(eng->out, "Any contact information associated with this account has been "
 		                  "removed.\n");
 	else
