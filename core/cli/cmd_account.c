@@ -73,7 +73,7 @@ out:
 
 /* certbot asks before what cannot be undone; without a terminal it wants
  * -n as the answer. */
-int engine_confirm(struct engine *eng, const char *question, const char *what,
+int cmd_confirm(struct engine *eng, const char *question, const char *what,
                    struct error *e)
 {
 	char line[16] = "";
@@ -229,7 +229,7 @@ int cmd_unregister(struct engine *eng, struct error *e)
 	int ret = -1;
 
 	if (open_account(eng, &c, e) < 0 ||
-	    engine_confirm(eng, "Are you sure you would like to irrevocably deactivate your account?",
+	    cmd_confirm(eng, "Are you sure you would like to irrevocably deactivate your account?",
 	                   "unregister", e) < 0 ||
 	    acct_deactivate(&c.a, &eng->store, c.dir, e) < 0)
 		goto out;

@@ -48,7 +48,7 @@ static int rm_file(const char *path, struct error *e)
 	return 0;
 }
 
-int engine_delete_lineage(struct engine *eng, const char *name, struct error *e)
+int cmd_delete_lineage(struct engine *eng, const char *name, struct error *e)
 {
 	char renewal[PATH_MAX], live[PATH_MAX], archive[PATH_MAX], status[PATH_MAX];
 	int lock = -1, ret = -1;
@@ -102,7 +102,7 @@ int cmd_delete(struct engine *eng, struct error *e)
 		               name, eng->store.config_dir, known[0] ? known : "none");
 	}
 	snprintf(question, sizeof(question), "Delete the certificate %s and its keys?", name);
-	if (engine_confirm(eng, question, "delete", e) < 0)
+	if (cmd_confirm(eng, question, "delete", e) < 0)
 		return -1;
-	return engine_delete_lineage(eng, name, e);
+	return cmd_delete_lineage(eng, name, e);
 }

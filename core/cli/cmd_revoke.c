@@ -140,7 +140,7 @@ int cmd_revoke(struct engine *eng, struct error *e)
 	        ci.serial, s.reason ? s.reason : "unspecified");
 	/* certbot asks whether to delete a revoked lineage; here it is kept
 	 * unless --delete-after-revoke says otherwise. */
-	if (name && eng->base.delete_after_revoke == 1 && engine_delete_lineage(eng, name, e) < 0)
+	if (name && eng->base.delete_after_revoke == 1 && cmd_delete_lineage(eng, name, e) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -59,12 +59,12 @@ int cmd_unregister(struct engine *eng, struct error *e);
 int cmd_delete(struct engine *eng, struct error *e);
 /* Remove lineage NAME (its live/, archive/, renewal file, status record
  * and recorded order) under its lock, without asking. */
-int engine_delete_lineage(struct engine *eng, const char *name, struct error *e);
+int cmd_delete_lineage(struct engine *eng, const char *name, struct error *e);
 
 /* Before what cannot be undone: 0 under -n, else ask QUESTION on the
  * terminal; no terminal, or an answer other than yes, is an error naming
  * WHAT. */
-int engine_confirm(struct engine *eng, const char *question, const char *what,
+int cmd_confirm(struct engine *eng, const char *question, const char *what,
                    struct error *e);
 
 /* Propagation settings from S. */
