@@ -77,6 +77,9 @@ char *acct_key_id(EVP_PKEY *key, struct error *e);
 int acct_list(const struct store *s, const char *dir_url, struct acct_entry **out,
               size_t *n_out, struct error *e);
 void acct_entries_free(struct acct_entry *v, size_t n);
+/* The id of the account kept in DIR (one of acct_list's), malloc'd. */
+char *acct_id_of_dir(const struct store *s, const char *dir_url, const char *dir,
+                     struct error *e);
 /* The directory of account WANT (NULL: the only one) into DIR. Returns 1
  * when found, 0 when none is stored and WANT is NULL, -1 (EXIT_USAGE,
  * listing the stored ids) for an unknown WANT or several without WANT. */

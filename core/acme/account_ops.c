@@ -211,8 +211,6 @@ int acct_rollover(struct acme *a, const struct store *s, const char *dir, EVP_PK
 	const char *url = acme_resource(a, "keyChange");
 	char keyp[PATH_MAX + 32], next[PATH_MAX + 32];
 	char *pem = NULL, *payload = NULL, *id = NULL;
-	struct acct_entry *v = NULL;
-	size_t n = 0;
 	int lock = -1, ret = -1;
 
 	if (!url)
@@ -224,14 +222,7 @@ int acct_rollover(struct acme *a, const struct store *s, const char *dir, EVP_PK
 		return -1;
 	/* The id stays the old key's, so that renewal files naming it keep
 	 * finding the account. */
-	if (acct_list(s, a->dir_url, &v, &n, e) < 0)
-		goto out;
-	for (size_t i = 0; i < n && !id; i++)
-		if (strcmp(v[i].dir, dir) == 0 && !(id = strdup(v[i].id))) {
-			err_nomem(e);
-			goto out;
-		}
-	if (id && record_set(dir, "id", id, e) < 0)
+	if (!(id = acct_id_of_dir(s, a->dir_url, dir, e)) || record_set(dir, "id", id, e) < 0)
 		goto out;
 	if (!(pem = crypto_key_pem(new_key, e)) ||
 	    store_write_atomic(next, pem, strlen(pem), 0600, e) < 0)
@@ -256,8 +247,6 @@ int acct_rollover(struct acme *a, const struct store *s, const char *dir, EVP_PK
 	a->key = new_key;
 	ret = 0;
 out:
-	acct_entries_free(v, n);
-	free(v);
 	free(id);
 	free(payload);
 	if (pem) {

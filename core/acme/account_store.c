@@ -225,3 +225,22 @@ out:
 	free(v);
 	return ret;
 }
+
+char *acct_id_of_dir(const struct store *s, const char *dir_url, const char *dir,
+                     struct error *e)
+{
+	struct acct_entry *v = NULL;
+	size_t n = 0;
+	char *id = NULL;
+
+	if (acct_list(s, dir_url, &v, &n, e) < 0)
+		return NULL;
+	for (size_t i = 0; i < n && !id; i++)
+		if (strcmp(v[i].dir, dir) == 0 && !(id = strdup(v[i].id)))
+			err_nomem(e);
+	if (!id && !err_isset(e))
+		err_set(e, EXIT_OP, "no complete account in %s", dir);
+	acct_entries_free(v, n);
+	free(v);
+	return id;
+}

@@ -46,9 +46,7 @@ static int open_ca(struct engine *eng, struct acct_cmd *c, struct error *e)
  * picks. */
 static int open_account(struct engine *eng, struct acct_cmd *c, struct error *e)
 {
-	struct acct_entry *v = NULL;
-	size_t n = 0;
-	int rc, ret = -1;
+	int rc;
 
 	if (open_ca(eng, c, e) < 0)
 		return -1;
@@ -57,18 +55,9 @@ static int open_account(struct engine *eng, struct acct_cmd *c, struct error *e)
 		err_set(e, EXIT_USAGE, "no account is stored for %s in %s; create one with "
 		                       "`acmehook register`", c->a.dir_url, eng->store.config_dir);
 	if (rc <= 0 || acct_load_dir(&c->a, &eng->store, c->dir, &c->key, e) < 0 ||
-	    acct_list(&eng->store, c->a.dir_url, &v, &n, e) < 0)
-		goto out;
-	for (size_t i = 0; i < n && !c->id; i++)
-		if (strcmp(v[i].dir, c->dir) == 0 && !(c->id = strdup(v[i].id))) {
-			err_nomem(e);
-			goto out;
-		}
-	ret = 0;
-out:
-	acct_entries_free(v, n);
-	free(v);
-	return ret;
+	    !(c->id = acct_id_of_dir(&eng->store, c->a.dir_url, c->dir, e)))
+		return -1;
+	return 0;
 }
 
 /* certbot asks before what cannot be undone; without a terminal it wants

@@ -33,14 +33,9 @@ d, bundle, keyf = sys.argv[1:4]
 ctx = ssl.create_default_context(cafile=bundle)
 def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 dire = json.load(urllib.request.urlopen(d, context=ctx))
-nonce = urllib.request.urlopen(urllib.request.Request(dire["newNonce"], method="HEAD"), context=ctx).headers["Replay-Nonce"]
-txt = subprocess.run(["openssl", "pkey", "-in", keyf, "-noout", "-text"], capture_output=True, text=True).stdout
 pub = subprocess.run(["openssl", "pkey", "-in", keyf, "-pubout", "-outform", "DER"], capture_output=True).stdout
 point = pub[-65:]
 jwk = {"crv": "P-256", "kty": "EC", "x": b64(point[1:33]), "y": b64(point[33:65])}
-prot = b64(json.dumps({"alg": "ES256", "jwk": jwk, "nonce": nonce, "url": dire["newAccount"]}).encode())
-pay = b64(json.dumps({"onlyReturnExisting": True}).encode())
-der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", keyf], input=(prot + "." + pay).encode(), capture_output=True).stdout
 # DER ECDSA signature to raw r||s
 def ints(b):
     i = 2 if b[1] < 0x80 else 3
@@ -48,14 +43,24 @@ def ints(b):
     for _ in range(2):
         l = b[i + 1]; v = b[i + 2:i + 2 + l]; out.append(int.from_bytes(v, "big")); i += 2 + l
     return out
-r, s = ints(der)
-sig = b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-body = json.dumps({"protected": prot, "payload": pay, "signature": sig}).encode()
-req = urllib.request.Request(dire["newAccount"], data=body, headers={"Content-Type": "application/jose+json"})
-try:
-    print(urllib.request.urlopen(req, context=ctx).headers["Location"])
-except urllib.error.HTTPError as e:
-    print(json.load(e).get("type", "?"))
+# Pebble rejects some nonces on purpose (badNonce): ask again, as clients do.
+for attempt in range(10):
+    nonce = urllib.request.urlopen(urllib.request.Request(dire["newNonce"], method="HEAD"), context=ctx).headers["Replay-Nonce"]
+    prot = b64(json.dumps({"alg": "ES256", "jwk": jwk, "nonce": nonce, "url": dire["newAccount"]}).encode())
+    pay = b64(json.dumps({"onlyReturnExisting": True}).encode())
+    der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", keyf], input=(prot + "." + pay).encode(), capture_output=True).stdout
+    r, s = ints(der)
+    sig = b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+    body = json.dumps({"protected": prot, "payload": pay, "signature": sig}).encode()
+    req = urllib.request.Request(dire["newAccount"], data=body, headers={"Content-Type": "application/jose+json"})
+    try:
+        print(urllib.request.urlopen(req, context=ctx).headers["Location"])
+        break
+    except urllib.error.HTTPError as e:
+        t = json.load(e).get("type", "?")
+        if not t.endswith(":badNonce"):
+            print(t)
+            break
 EOF
 
 # --- usage errors, before anything is stored ---
