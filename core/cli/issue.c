@@ -200,7 +200,8 @@ static int reused_key(struct engine *eng, const struct settings *s, const char *
 	char p[PATH_MAX];
 	EVP_PKEY *k = NULL;
 
-	if (s->reuse_key != 1 || s->new_key == 1 || !name || !store_live_exists(&eng->store, name))
+	if (s->reuse_key != 1 || s->no_reuse_key == 1 || s->new_key == 1 || !name ||
+	    !store_live_exists(&eng->store, name))
 		return 0;
 	if (store_live_path(&eng->store, name, "privkey", p, sizeof(p)) < 0 ||
 	    !(k = crypto_key_load(p, e)))

@@ -3,7 +3,8 @@
 # renews with its current private key; --new-key makes a new key once and,
 # with reuse_key kept, later renewals reuse that new key; a reused key of
 # another type than the configured one is refused with a hint at
-# --new-key. A lineage without reuse_key gets a new key every time.
+# --new-key; --no-reuse-key stops the reuse. A lineage without reuse_key
+# gets a new key every time.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -46,6 +47,17 @@ check "the refused run issued nothing" test "$(ah_archive_versions "$L")" = 5
 ah_run renew --force-renewal --cert-name "$L" --key-type rsa --new-key
 ah_expect_ok "--key-type rsa --new-key replaces the key"
 check "the key is RSA now" bash -c "openssl x509 -in '$AH_CONFIG/live/$L/cert.pem' -noout -text | grep -q 'rsaEncryption'"
+
+# --no-reuse-key: a new key now, and reuse_key no longer recorded.
+k2=$(key_of "$L")
+ah_run renew --force-renewal --cert-name "$L" --key-type rsa --no-reuse-key
+ah_expect_ok "renew --no-reuse-key"
+check "--no-reuse-key made a new key" test "$(key_of "$L")" != "$k2"
+check "reuse_key is no longer recorded" bash -c "! grep -qi '^reuse_key' '$conf'"
+k3=$(key_of "$L")
+ah_run renew --force-renewal --cert-name "$L" --key-type rsa
+ah_expect_ok "renew after --no-reuse-key"
+check "later renewals make new keys too" test "$(key_of "$L")" != "$k3"
 
 # Without reuse_key every renewal has a new key.
 ah_issue fresh.example.test
