@@ -105,8 +105,10 @@ int acct_deactivate(struct acme *a, const struct store *s, const char *dir, stru
 int acct_rollover(struct acme *a, const struct store *s, const char *dir, EVP_PKEY *new_key,
                   struct error *e);
 /* Settle a rollover a crash interrupted in DIR (see acct_rollover); OLD
- * is the key in private_key.pem. *KEY is the key to use from now on: OLD
- * itself, or the pending key, which is then renamed into place. */
+ * is the key read from private_key.pem. *KEY is the key to use from now
+ * on: OLD itself, the pending key (renamed into place), or, when a
+ * rollover finished while this run waited for the account's lock, the key
+ * file read again; the caller frees OLD when *KEY is another. */
 int acct_settle_rollover(struct acme *a, const struct store *s, const char *dir, EVP_PKEY *old,
                          EVP_PKEY **key, struct error *e);
 

@@ -270,9 +270,11 @@ int acct_settle_rollover(struct acme *a, const struct store *s, const char *dir,
 	snprintf(next, sizeof(next), "%s/private_key.pem.next", dir);
 	if (store_lock_account(s, dir, &lock, e) < 0)
 		return -1;
-	/* Another run may have settled it while we waited. */
+	/* The run that held the lock finished its rollover (or another run
+	 * settled it) while we waited: the key file is the one to use now. */
 	if (!store_exists(next)) {
-		*key = old;
+		if (!(*key = crypto_key_load(keyp, e)))
+			goto out;
 		ret = 0;
 		goto out;
 	}

@@ -138,6 +138,23 @@ ah_run certonly --webroot -w "$AH_WEBROOT" -d after-crash.example.test -n "${S[@
 ah_expect_ok "certonly after the settled rollover"
 ah_verify_cert after-crash.example.test
 
+# A run that starts while a rollover is under way waits for the account's
+# lock and then uses the new key.
+tp_start pid_roll ROLL ACMEHOOK_TESTPOINT=account-key-changed:pause -- update_account --new-key "${S[@]}"
+tp_until 30 tp_reached account-key-changed || { tp_show ROLL; ah_die "the rollover did not reach account-key-changed"; }
+tp_start pid_cert CERT -- certonly --webroot -w "$AH_WEBROOT" -d during.example.test -n "${S[@]}"
+waits() { grep -q "Waiting for another acmehook run" "$AH_RUNS/CERT.err" 2>/dev/null; }
+if tp_until 20 waits; then pass "a certonly during the rollover waits for the account"; else fail "the certonly does not wait"; tp_show CERT; fi
+tp_release account-key-changed
+tp_wait "$pid_roll"
+rc_roll=$TP_RC
+tp_wait "$pid_cert"
+rc_cert=$TP_RC
+check "the paused rollover finished" test "$rc_roll" -eq 0
+if [ "$rc_cert" -eq 0 ]; then pass "the waiting certonly succeeded with the new key"; else fail "the waiting certonly failed (exit $rc_cert)"; tp_show CERT; fi
+ah_verify_cert during.example.test
+check "still the same account" test "$(acct_url "$dir")" = "$url"
+
 # A pending key the CA never saw (a crash before the request) is dropped.
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/private_key.pem.next" 2>/dev/null
 chmod 600 "$dir/private_key.pem.next"
