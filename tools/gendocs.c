@@ -37,6 +37,8 @@ static const struct command commands[] = {
 	                   "with \\fB\\-\\-new\\-key\\fR, roll the account key over (RFC 8555 "
 	                   "section 7.3.5)."},
 	{"unregister", "Deactivate the account at the CA and remove its files."},
+	{"install", "Deploy the certificate \\fB\\-\\-cert\\-name\\fR \\fINAME\\fR serves now "
+	            "with the installer \\fB\\-i\\fR \\fINAME\\fR; nothing is stored."},
 	{"plugins", "List the installed plugins."},
 	{"script", "\\fBtest\\fR \\fISCRIPT\\fR \\fB\\-\\-domain\\fR \\fINAME\\fR exercises a "
 	           "Lua DNS provider; with \\fB\\-\\-dry\\-run\\fR, a deploy script."},

@@ -15,6 +15,7 @@
 #include "acme/jws.h"
 #include "base/log.h"
 #include "base/testpoint.h"
+#include "store/certbot_account.h"
 #include "store/lock.h"
 #include "store/store.h"
 
@@ -437,6 +438,23 @@ out:
 	return ret;
 }
 
+/* A lineage taken over from certbot keeps certbot's account: the one its
+ * renewal file names, in certbot's directory for the server. */
+static int load_certbot(struct acme *a, const char *dir, const char *id, struct log *log,
+                        EVP_PKEY **key_out, struct error *e)
+{
+	EVP_PKEY *key = NULL;
+	char *url = NULL;
+
+	if (certbot_account_load(dir, id, &key, &url, e) < 0)
+		return -1;
+	log_msg(log, LVL_DEBUG, "using certbot's account %s (%s)", id, url);
+	a->key = key;
+	a->kid = url;
+	*key_out = key;
+	return 0;
+}
+
 int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
                 struct log *log, EVP_PKEY **key_out, struct error *e)
 {
@@ -445,12 +463,28 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 
 	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
 		return -1;
+	/* A lineage taken over from certbot names certbot's account. */
+	if (p->account_id && certbot_account_id_valid(p->account_id) &&
+	    snprintf(found, sizeof(found), "%s/%s/private_key.json", dir, p->account_id) <
+	            (int)sizeof(found) &&
+	    store_exists(found))
+		return load_certbot(a, dir, p->account_id, log, key_out, e);
 	/* The common case needs no lock: a record is written only after its
 	 * key, so when both are there the pair is complete. An --account
 	 * that is not stored is an error, not a reason to register. */
 	ret = acct_locate(s, a->dir_url, p->account_id, found, sizeof(found), e);
 	if (ret != 0)
 		return ret < 0 ? -1 : acct_load_dir(a, s, found, key_out, e);
+	/* In a config dir certbot made, acmehook without an account of its
+	 * own for the server (not even a key) uses certbot's, rather than
+	 * registering another. */
+	snprintf(found, sizeof(found), "%s/private_key.pem", dir);
+	if (!store_exists(found)) {
+		char id[80];
+		ret = certbot_account_sole(dir, id, sizeof(id), e);
+		if (ret != 0)
+			return ret < 0 ? -1 : load_certbot(a, dir, id, log, key_out, e);
+	}
 	/* Creating, or a key without its record: one run at a time, so that
 	 * runs started together register one account, not one each with
 	 * the last key and the last record from different ones. */

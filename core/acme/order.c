@@ -12,6 +12,7 @@
 
 #include "acme/acme.h"
 #include "base/b64.h"
+#include "base/ident.h"
 #include "base/retry.h"
 #include "base/sleep.h"
 #include "base/testpoint.h"
@@ -23,6 +24,7 @@
 #include "acme/order_new.h"
 #include "base/log.h"
 #include "acme/order.h"
+#include "host/batch.h"
 #include "host/route.h"
 #include "store/orders.h"
 
@@ -65,12 +67,12 @@ void order_result_free(struct order_result *r)
 }
 
 static const struct routed_name *find_name(const struct routed_name *names, size_t n,
-                                          const char *ident, bool wildcard)
+                                          const struct obj_identifier *id, bool wildcard)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *nm = names[i].name;
 		bool wc = strncmp(nm, "*.", 2) == 0;
-		if (wc == wildcard && strcasecmp(wc ? nm + 2 : nm, ident) == 0)
+		if (wc == wildcard && ident_matches(id->type, id->value, wc ? nm + 2 : nm))
 			return &names[i];
 	}
 	return NULL;
@@ -96,7 +98,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 		err_nomem(e);
 		goto out;
 	}
-	z->on = find_name(names, n, value, z->wildcard);
+	z->on = find_name(names, n, &az.id, z->wildcard);
 	if (!z->on) {
 		err_set(e, EXIT_OP, "the CA sent an authorization for %s%s, which was not ordered",
 		        z->wildcard ? "*." : "", value);
@@ -288,24 +290,23 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
                         struct authz *zs, size_t n, bool *dead, struct error *e)
 {
 	static const enum obj_status pending[] = {OBJ_ST_PENDING, OBJ_ST_PROCESSING, OBJ_ST_NONE};
-	struct challenge_desc c;
+	struct host_challenge *hc = calloc(n ? n : 1, sizeof(*hc));
+	size_t k = 0;
 	int ret = -1;
 
+	if (!hc)
+		return err_nomem(e);
+	/* Each plugin instance presents all of its challenges in one call. */
 	for (size_t i = 0; i < n; i++) {
-		const char *type = challenge_type_name(zs[i].on->challenge);
-
 		if (zs[i].done)
 			continue;
-		fill_challenge(&zs[i], &c);
-		log_msg(log, LVL_INFO, "Presenting %s for %s with %s", type, zs[i].on->name,
-		        host_instance_name(zs[i].on->inst));
-		if (host_instance_present(zs[i].on->inst, &c, e) != 0) {
-			err_set(e, EXIT_OP, "%s declined the %s challenge for %s",
-			        host_instance_name(zs[i].on->inst), type, zs[i].on->name);
-			goto out;
-		}
-		zs[i].presented = true;
+		hc[k].inst = zs[i].on->inst;
+		fill_challenge(&zs[i], &hc[k].desc);
+		hc[k].name = zs[i].on->name;
+		hc[k++].presented = &zs[i].presented;
 	}
+	if (host_present_all(hc, k, log, e) < 0)
+		goto out;
 	if (wait_dns(dns, log, zs, n, e) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -337,16 +338,8 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 	ret = 0;
 out:
 	/* Clean up every challenge that was presented, whatever happened. */
-	for (size_t i = 0; i < n; i++) {
-		struct error ce = {0};
-		if (!zs[i].presented)
-			continue;
-		fill_challenge(&zs[i], &c);
-		if (host_instance_cleanup(zs[i].on->inst, &c, &ce) != 0)
-			log_msg(log, LVL_WARN, "cleanup for %s failed: %s", zs[i].on->name,
-			        ce.msg[0] ? ce.msg : "declined");
-		zs[i].presented = false;
-	}
+	host_cleanup_all(hc, k, log);
+	free(hc);
 	return ret;
 }
 

@@ -48,6 +48,7 @@ int cmd_renew(struct engine *eng, struct error *e);
 int cmd_revoke(struct engine *eng, struct error *e);
 int cmd_certificates(struct engine *eng, struct error *e);
 int cmd_plugins(struct engine *eng, struct error *e);
+int cmd_install(struct engine *eng, struct error *e);
 /* `script test SCRIPT --domain NAME`: exercise a Lua provider or deploy step. */
 int cmd_script(struct engine *eng, struct error *e);
 /* cmd_account.c: register, show_account, update_account, unregister. */

@@ -80,8 +80,8 @@ int issue_open_account(struct engine *eng, const struct settings *s, struct acme
 		.eab_key_len = eng->eab_key_len,
 		.eab_alg = s->eab_hmac_alg,
 		.key_type = s->account_key_type,
-		.interactive = !s->non_interactive && isatty(STDIN_FILENO),
 		.account_id = s->account,
+		.interactive = !s->non_interactive && isatty(STDIN_FILENO),
 	};
 
 	if (!a->dir) {

@@ -51,19 +51,18 @@ static char *live_chain(struct engine *eng, const char *name)
 	return text;
 }
 
-/* Run every deploy step on the version live/ serves: the deploy plugins
- * in order, then --deploy-hook and the deploy directory hooks. */
-static int run_deploys(struct engine *eng, const struct settings *s, const struct routed *rt,
-                       const char *name, bool renewal, bool issuer_changed, struct error *e)
+/* Run the deploy plugins (installers and deploy scripts) of RT, in order,
+ * on the version live/ serves. */
+static int run_installers(struct engine *eng, const struct settings *s, const struct routed *rt,
+                          const char *name, bool renewal, bool issuer_changed, struct error *e)
 {
-	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX], live[PATH_MAX];
+	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX];
 	struct cert_desc c = {0};
 
 	store_live_path(&eng->store, name, "cert", cert, sizeof(cert));
 	store_live_path(&eng->store, name, "chain", chain, sizeof(chain));
 	store_live_path(&eng->store, name, "fullchain", full, sizeof(full));
 	store_live_path(&eng->store, name, "privkey", key, sizeof(key));
-	store_live_dir(&eng->store, name, live, sizeof(live));
 	c.lineage = name;
 	c.names = (const char *const *)s->domains;
 	c.n_names = s->n_domains;
@@ -77,11 +76,25 @@ static int run_deploys(struct engine *eng, const struct settings *s, const struc
 		if (host_instance_install(rt->deploys[i], &c, e) != 0) {
 			err_set(e, EXIT_OP, "deploy step %zu (%s) declined to deploy %s", i + 1,
 			        host_instance_name(rt->deploys[i]), name);
-			err_prefix(e, "the certificate is saved, but");
 			return -1;
 		}
 		log_msg(&eng->log, LVL_INFO, "Deployed %s with %s", name,
 		        host_instance_name(rt->deploys[i]));
+	}
+	return 0;
+}
+
+/* Run every deploy step on the version live/ serves: the deploy plugins
+ * in order, then --deploy-hook and the deploy directory hooks. */
+static int run_deploys(struct engine *eng, const struct settings *s, const struct routed *rt,
+                       const char *name, bool renewal, bool issuer_changed, struct error *e)
+{
+	char live[PATH_MAX];
+
+	store_live_dir(&eng->store, name, live, sizeof(live));
+	if (run_installers(eng, s, rt, name, renewal, issuer_changed, e) < 0) {
+		err_prefix(e, "the certificate is saved, but");
+		return -1;
 	}
 	if ((s->deploy_hook || hook_run_has_deploy(&eng->hooks)) &&
 	    hook_run_deploy(&eng->hooks, s->deploy_hook, live, (const char *const *)s->domains,
@@ -477,3 +490,45 @@ out:
 	return ret;
 }
 
+int lineage_install(struct engine *eng, const char *name, struct error *e)
+{
+	struct settings s, steps;
+	struct routed rt = {0};
+	int lock = -1, ret = -1;
+
+	settings_init(&s);
+	settings_init(&steps);
+	if (!store_lineage_exists(&eng->store, name)) {
+		err_set(e, EXIT_USAGE, "no certificate named \"%s\" in %s/renewal", name,
+		        eng->store.config_dir);
+		goto out;
+	}
+	if (store_live_version(&eng->store, name) <= 0) {
+		err_set(e, EXIT_OP, "%s has no certificate in live/ yet; nothing to install", name);
+		goto out;
+	}
+	/* The lock keeps a renewal from switching live/ under the installer. */
+	if (store_lock(&eng->store, name, &lock, e) < 0 ||
+	    engine_lineage_settings(eng, name, false, &s, e) < 0)
+		goto out;
+	if (s.n_deploys == 0) {
+		err_set(e, EXIT_USAGE, "install needs an installer: -i NAME (see `acmehook plugins`)");
+		goto out;
+	}
+	/* Only the deploy steps are routed: the names need no authenticator,
+	 * and routing them would ask DNS about their challenge records. */
+	if (settings_merge(&steps, &s, e) < 0)
+		goto out;
+	settings_drop_domains(&steps);
+	if (issue_route(eng, &steps, &rt, e) < 0 ||
+	    run_installers(eng, &s, &rt, name, false, false, e) < 0)
+		goto out;
+	fprintf(eng->out, "Installed %s (version %d).\n", name, store_live_version(&eng->store, name));
+	ret = 0;
+out:
+	routed_free(&rt);
+	store_unlock(lock);
+	settings_free(&steps);
+	settings_free(&s);
+	return ret;
+}

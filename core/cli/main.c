@@ -32,6 +32,8 @@ static const struct command commands[] = {
 	{"delete", cmd_delete, "delete --cert-name NAME: its live, archive and renewal files",
 	 HELP_COMMON, false},
 	{"certificates", cmd_certificates, "list stored certificates [--json]", HELP_COMMON, false},
+	{"install", cmd_install, "deploy --cert-name NAME with the installer -i NAME",
+	 HELP_DEPLOY | HELP_COMMON, false},
 	{"register", cmd_register,
 	 "create an account: -m EMAIL (or --register-unsafely-without-email),\n--agree-tos, EAB "
 	 "flags",

@@ -177,22 +177,36 @@ static void to_ah_challenge(const struct challenge_desc *ch, struct ah_challenge
 	c->zone = ch->zone;
 }
 
+/* True, with E saying why, when CH must not reach the plugin: it is not
+ * an authenticator, or the token is not base64url. */
+static bool challenge_refused(struct host_instance *hi, const struct challenge_desc *ch,
+                              bool present, struct error *e)
+{
+	char esc[128];
+
+	if (!hi->mod->authenticator) {
+		err_set(e, EXIT_USAGE, "%s: plugin %s is not an authenticator; choose one that "
+		        "answers challenges", hi->label, hi->mod->name);
+		return true;
+	}
+	if (!ch || !ch->identifier || !base64url_token(ch->token)) {
+		err_escape(esc, sizeof(esc), ch && ch->token ? ch->token : "(none)");
+		err_set(e, EXIT_OP, "%s: refusing to %s challenge with token \"%s\": not base64url",
+		        hi->label, present ? "present" : "cleanup", esc);
+		return true;
+	}
+	return false;
+}
+
 static int challenge_call(struct host_instance *hi, const struct challenge_desc *ch,
                           bool present, struct error *e)
 {
 	const struct ah_plugin *d = hi->mod->desc;
 	const char *call = present ? "present" : "cleanup";
 	struct ah_challenge c;
-	char esc[128];
 
-	if (!hi->mod->authenticator)
-		return err_set(e, EXIT_USAGE, "%s: plugin %s is not an authenticator; choose one "
-		               "that answers challenges", hi->label, hi->mod->name);
-	if (!ch || !ch->identifier || !base64url_token(ch->token)) {
-		err_escape(esc, sizeof(esc), ch && ch->token ? ch->token : "(none)");
-		return err_set(e, EXIT_OP, "%s: refusing to %s challenge with token \"%s\": not "
-		               "base64url", hi->label, call, esc);
-	}
+	if (challenge_refused(hi, ch, present, e))
+		return -1;
 	to_ah_challenge(ch, &c);
 	hi->errtext[0] = '\0';
 	return status_to_error(hi, call, present ? d->present(hi->state, &c) :
@@ -209,6 +223,86 @@ int host_instance_cleanup(struct host_instance *hi, const struct challenge_desc 
                           struct error *e)
 {
 	return challenge_call(hi, ch, false, e);
+}
+
+/* Present or clean up N challenges with the plugin's batch call (ABI 1.2)
+ * when it has one, else, or when it declines the batch, with one call each;
+ * see host_instance_present_batch. */
+static int batch_call(struct host_instance *hi, const struct challenge_desc *chs, size_t n,
+                      bool present, int *results, struct error *e)
+{
+	const struct ah_plugin *d = hi->mod->desc;
+	const char *call = present ? "present_batch" : "cleanup_batch";
+	int (*fn)(void *, const struct ah_challenge *const *, size_t, int *) = NULL;
+	struct ah_challenge *c = calloc(n ? n : 1, sizeof(*c));
+	const struct ah_challenge **p = calloc(n ? n : 1, sizeof(*p));
+	int *st = calloc(n ? n : 1, sizeof(*st));
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), k = 0;
+	int all = AH_DECLINE, ret = -1;
+	bool failed = false;
+
+	for (size_t i = 0; i < n; i++)
+		results[i] = -1;
+	if (!c || !p || !st || !idx) {
+		err_nomem(e);
+		goto out;
+	}
+	if (AH_HAS_MEMBER(d, struct ah_plugin, cleanup_batch))
+		fn = present ? d->present_batch : d->cleanup_batch;
+	for (size_t i = 0; fn && i < n; i++) {
+		/* A token the ABI forbids never reaches the plugin: presenting
+		 * fails as a whole, cleaning up goes on without it. */
+		if (challenge_refused(hi, &chs[i], present, e)) {
+			if (present)
+				goto out;
+			continue;
+		}
+		to_ah_challenge(&chs[i], &c[k]);
+		p[k] = &c[k];
+		st[k] = AH_FAIL;
+		idx[k++] = i;
+	}
+	if (fn && k) {
+		hi->errtext[0] = '\0';
+		all = fn(hi->state, p, k, st);
+	} else if (fn) {
+		all = AH_OK;
+	}
+	if (all == AH_DECLINE) {
+		/* One call each, the ABI 1.0 way; presenting stops at the first
+		 * failure, cleaning up goes on. */
+		for (size_t i = 0; i < n && !(present && failed); i++) {
+			results[i] = challenge_call(hi, &chs[i], present, e);
+			failed = failed || results[i] != 0;
+		}
+	} else if (all != AH_OK) {
+		status_to_error(hi, call, all, e);
+	} else {
+		for (size_t j = 0; j < k; j++)
+			results[idx[j]] = status_to_error(hi, call, st[j], e);
+	}
+	ret = 0;
+	for (size_t i = 0; i < n; i++)
+		if (results[i] != 0)
+			ret = -1;
+out:
+	free(c);
+	free(p);
+	free(st);
+	free(idx);
+	return ret;
+}
+
+int host_instance_present_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e)
+{
+	return batch_call(hi, chs, n, true, results, e);
+}
+
+int host_instance_cleanup_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e)
+{
+	return batch_call(hi, chs, n, false, results, e);
 }
 
 int host_instance_check(struct host_instance *hi, const struct challenge_desc *ch,

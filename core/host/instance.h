@@ -101,6 +101,19 @@ int host_instance_cleanup(struct host_instance *hi, const struct challenge_desc 
                           struct error *e);
 int host_instance_install(struct host_instance *hi, const struct cert_desc *c,
                           struct error *e);
+/* Present (or clean up) the N challenges CHS at once: with the plugin's
+ * present_batch (cleanup_batch, ABI 1.2) when it has one, so that it can
+ * send one DNS update per zone; else, or when it declines the batch, with
+ * one present (cleanup) call each, stopping at the first that does not
+ * present (cleaning up goes on). RESULTS[i] gets what
+ * host_instance_present would return for CHS[i]: 0 done, HOST_DECLINED,
+ * or -1 failed or not tried; E holds the first failure (a decline alone
+ * leaves it untouched). Returns 0 when every result is 0, else -1. Clean
+ * up exactly the challenges whose result was 0. */
+int host_instance_present_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e);
+int host_instance_cleanup_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e);
 /* Ask the plugin's optional check (ABI 1.1) whether it can present CH:
  * 0 when it can or has no check; -1 with E saying why not (a decline
  * included). */

@@ -224,14 +224,17 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	const struct plugin_module *m;
 	struct host_instance *hi = NULL;
 
-	/* Names reach here from renewal files and CSRs too, not only from -d:
-	 * an address would go to the CA as a DNS identifier. */
-	if (settings_is_ip(name))
-		return err_set(e, EXIT_USAGE,
-		               "IP address identifiers (RFC 8738) are not supported yet: %s", name);
 	m = authenticator_for(ctx, rt, name, wildcard, e);
 	if (!m || pick_challenge(prefs, m, rt, name, wildcard, &rn->challenge, e) < 0)
 		return -1;
+	/* An address has no DNS zone to put a record in: RFC 8738 leaves
+	 * http-01 (and tls-alpn-01) as its only challenges. Say so before
+	 * the order is placed. */
+	if (settings_is_ip(name) && !m->http01)
+		return err_set(e, EXIT_USAGE,
+		               "%s is an IP address, which only http-01 can validate; plugin %s does "
+		               "dns-01 (use --webroot or another http-01 plugin for it)",
+		               name, m->name);
 	for (size_t k = 0; k < r->n_insts && !hi; k++)
 		if (route_equal(routes[k], rt))
 			hi = r->insts[k];
@@ -278,9 +281,15 @@ static int route_deploys(const struct route_ctx *ctx, struct routed *r, struct e
 			rt->plugin ? plugin_registry_find(ctx->plugins, rt->plugin) : NULL;
 		char iname[64];
 
-		if (!m || !m->installer)
+		if (m && !m->installer)
 			return err_set(e, EXIT_USAGE,
-			               "no installer plugin named \"%s\" for deploy step %zu",
+			               "plugin \"%s\" (deploy step %zu) is not an installer; `acmehook "
+			               "plugins` shows each plugin's roles",
+			               rt->plugin, i + 1);
+		if (!m)
+			return err_set(e, EXIT_USAGE,
+			               "no installer plugin or cli.ini instance named \"%s\" (deploy "
+			               "step %zu); `acmehook plugins` lists the installed plugins",
 			               rt->plugin ? rt->plugin : "(none)", i + 1);
 		snprintf(iname, sizeof(iname), "deploy#%zu", i + 1);
 		r->deploys[i] = make_instance(ctx, r->dns, rt, iname, e);
