@@ -184,7 +184,7 @@ int acct_forget(struct acme *a, const struct store *s, struct error *e)
 	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
 		return -1;
 	/* The account in use may be one of several, in its own directory. */
-	if (acct_list(s, a->dir_url, &v, &n, &ignore) == 0)
+	if (acct_list(s, a->dir_url, false, &v, &n, &ignore) == 0)
 		for (size_t i = 0; i < n; i++)
 			if (a->kid && v[i].url && strcmp(v[i].url, a->kid) == 0)
 				snprintf(dir, sizeof(dir), "%s", v[i].dir);
@@ -229,11 +229,14 @@ static bool ask_terms(const struct acme *a)
 	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
+static int load_certbot(struct acme *a, const char *dir, const char *id, struct log *log,
+                        EVP_PKEY **key_out, struct error *e);
+
 int acct_load(struct acme *a, const struct store *s, const char *id, EVP_PKEY **key_out,
               struct error *e)
 {
 	char dir[PATH_MAX];
-	int rc = acct_locate(s, a->dir_url, id, dir, sizeof(dir), e);
+	int rc = acct_locate(s, a->dir_url, id, true, dir, sizeof(dir), e);
 
 	if (rc < 0)
 		return -1;
@@ -255,6 +258,12 @@ int acct_load_dir(struct acme *a, const struct store *s, const char *dir, EVP_PK
 	char *kid = NULL;
 	int ret = -1;
 
+	if (acct_is_certbots(dir)) {
+		const char *base = strrchr(dir, '/');
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%.*s", base ? (int)(base - dir) : 0, dir);
+		return load_certbot(a, parent, base ? base + 1 : dir, a->log, key_out, e);
+	}
 	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
 	snprintf(next, sizeof(next), "%s/private_key.pem.next", dir);
@@ -472,7 +481,7 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 	/* The common case needs no lock: a record is written only after its
 	 * key, so when both are there the pair is complete. An --account
 	 * that is not stored is an error, not a reason to register. */
-	ret = acct_locate(s, a->dir_url, p->account_id, found, sizeof(found), e);
+	ret = acct_locate(s, a->dir_url, p->account_id, false, found, sizeof(found), e);
 	if (ret != 0)
 		return ret < 0 ? -1 : acct_load_dir(a, s, found, key_out, e);
 	/* In a config dir certbot made, acmehook without an account of its

@@ -51,9 +51,9 @@ int acct_forget(struct acme *a, const struct store *s, struct error *e);
  * ID picks one of several (NULL: the only one). */
 int acct_load(struct acme *a, const struct store *s, const char *id, EVP_PKEY **key_out,
               struct error *e);
-/* Load the account kept in DIR (from acct_locate). A key rollover that a
- * crash interrupted is settled first: the CA is asked which key it knows,
- * and that one is kept. */
+/* Load the account kept in DIR (from acct_locate), acmehook's or
+ * certbot's. A key rollover that a crash interrupted is settled first:
+ * the CA is asked which key it knows, and that one is kept. */
 int acct_load_dir(struct acme *a, const struct store *s, const char *dir, EVP_PKEY **key_out,
                   struct error *e);
 /* A new account key of TYPE (ec256, ec384, rsa2048, rsa3072, rsa4096;
@@ -75,19 +75,23 @@ struct acct_entry {
 
 /* The account id of KEY (32 hex digits), malloc'd. */
 char *acct_key_id(EVP_PKEY *key, struct error *e);
-/* Every complete account stored for the server at DIR_URL, into *OUT
- * (free with acct_entries_free, then free). */
-int acct_list(const struct store *s, const char *dir_url, struct acct_entry **out,
+/* Every complete account of acmehook's stored for the server at DIR_URL,
+ * and with CERTBOT certbot's too (CONFIG/accounts/SERVER/ID with a JWK
+ * private_key.json), into *OUT (free with acct_entries_free, then free). */
+int acct_list(const struct store *s, const char *dir_url, bool certbot, struct acct_entry **out,
               size_t *n_out, struct error *e);
+/* Whether the account in DIR is certbot's (a JWK key, no PEM). */
+bool acct_is_certbots(const char *dir);
 void acct_entries_free(struct acct_entry *v, size_t n);
 /* The id of the account kept in DIR (one of acct_list's), malloc'd. */
 char *acct_id_of_dir(const struct store *s, const char *dir_url, const char *dir,
                      struct error *e);
-/* The directory of account WANT (NULL: the only one) into DIR. Returns 1
- * when found, 0 when none is stored and WANT is NULL, -1 (EXIT_USAGE,
- * listing the stored ids) for an unknown WANT or several without WANT. */
-int acct_locate(const struct store *s, const char *dir_url, const char *want, char *dir,
-                size_t cap, struct error *e);
+/* The directory of account WANT (NULL: the only one) into DIR, among
+ * acmehook's accounts and with CERTBOT certbot's. Returns 1 when found, 0
+ * when none is stored and WANT is NULL, -1 (EXIT_USAGE, listing the
+ * stored ids) for an unknown WANT or several without WANT. */
+int acct_locate(const struct store *s, const char *dir_url, const char *want, bool certbot,
+                char *dir, size_t cap, struct error *e);
 
 /* --- account_ops.c: what an account does at the CA (RFC 8555 §7.3) ----- */
 
@@ -95,12 +99,15 @@ int acct_locate(const struct store *s, const char *dir_url, const char *want, ch
  * the caller frees it with cJSON_Delete. */
 cJSON *acct_fetch(struct acme *a, struct error *e);
 /* Replace the account's contacts by EMAILS (a comma list; NULL or empty:
- * none), at the CA and then in the record in DIR. */
+ * none), at the CA and then in acmehook's record in DIR (certbot's record
+ * is left alone: certbot asks the CA). */
 int acct_set_contact(struct acme *a, const char *dir, const char *emails, struct error *e);
-/* Deactivate the account (§7.3.6); then its files in DIR are removed,
- * as certbot does: the CA will refuse the account from now on. */
+/* Deactivate the account (§7.3.6); then its files in DIR are removed
+ * (certbot's too, as certbot removes them): the CA will refuse the
+ * account from now on. */
 int acct_deactivate(struct acme *a, const struct store *s, const char *dir, struct error *e);
-/* Roll the account key over to NEW_KEY (§7.3.5). NEW_KEY is written to
+/* Roll the account key over to NEW_KEY (§7.3.5); refused for certbot's
+ * accounts, whose files stay certbot's. NEW_KEY is written to
  * DIR/private_key.pem.next first and renamed over private_key.pem once the
  * CA accepted it, so a crash in between leaves both keys on disk and
  * acct_load_dir settles which one the CA knows. On success A->key is

@@ -127,7 +127,7 @@ int acct_set_contact(struct acme *a, const char *dir, const char *emails, struct
 	}
 	if (acme_post(a, "updating the account's contacts", a->kid, payload, &r, e) < 0)
 		goto out;
-	ret = record_set(dir, "email", emails && *emails ? emails : NULL, e);
+	ret = acct_is_certbots(dir) ? 0 : record_set(dir, "email", emails && *emails ? emails : NULL, e);
 out:
 	acme_reply_free(&r);
 	free(payload);
@@ -160,7 +160,8 @@ int acct_deactivate(struct acme *a, const struct store *s, const char *dir, stru
 	/* The key goes first: a record without its key is not an account,
 	 * while a key without its record would be looked up again. */
 	if (remove_in(dir, "private_key.pem.next", e) < 0 || remove_in(dir, "private_key.pem", e) < 0 ||
-	    remove_in(dir, "regr.json", e) < 0 || remove_in(dir, "regr.json.forgotten", e) < 0)
+	    remove_in(dir, "private_key.json", e) < 0 || remove_in(dir, "regr.json", e) < 0 ||
+	    remove_in(dir, "meta.json", e) < 0 || remove_in(dir, "regr.json.forgotten", e) < 0)
 		goto out;
 	store_fsync_dir_of(dir);
 	/* An account of its own directory takes the directory with it. */
@@ -216,6 +217,10 @@ int acct_rollover(struct acme *a, const struct store *s, const char *dir, EVP_PK
 	if (!url)
 		return err_set(e, EXIT_OP, "the CA at %s offers no key change (keyChange)",
 		               a->dir_url);
+	if (acct_is_certbots(dir))
+		return err_set(e, EXIT_USAGE, "the account in %s is certbot's (private_key.json); "
+		                              "acmehook rolls over only the keys of its own accounts",
+		               dir);
 	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
 	snprintf(next, sizeof(next), "%s/private_key.pem.next", dir);
 	if (store_lock_account(s, dir, &lock, e) < 0)

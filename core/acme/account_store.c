@@ -105,13 +105,24 @@ out:
 	return ret;
 }
 
-static bool complete(const char *dir)
+static bool has(const char *dir, const char *file)
 {
-	char keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
+	char p[PATH_MAX + 32];
 
-	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
-	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
-	return store_exists(keyp) && store_exists(regr);
+	return snprintf(p, sizeof(p), "%s/%s", dir, file) < (int)sizeof(p) && store_exists(p);
+}
+
+/* An account of acmehook's (a PEM key) or, with CERTBOT, of certbot's (a
+ * JWK), whose key and record are both there. */
+static bool complete(const char *dir, bool certbot)
+{
+	return has(dir, "regr.json") &&
+	       (has(dir, "private_key.pem") || (certbot && has(dir, "private_key.json")));
+}
+
+bool acct_is_certbots(const char *dir)
+{
+	return !has(dir, "private_key.pem") && has(dir, "private_key.json");
 }
 
 static int push(struct acct_entry **v, size_t *n, const char *dir, bool named_by_dir,
@@ -128,8 +139,8 @@ static int push(struct acct_entry **v, size_t *n, const char *dir, bool named_by
 	return 0;
 }
 
-int acct_list(const struct store *s, const char *dir_url, struct acct_entry **out, size_t *n_out,
-              struct error *e)
+int acct_list(const struct store *s, const char *dir_url, bool certbot, struct acct_entry **out,
+              size_t *n_out, struct error *e)
 {
 	char dir[PATH_MAX], sub[PATH_MAX + NAME_MAX + 2];
 	struct acct_entry *v = NULL;
@@ -140,7 +151,7 @@ int acct_list(const struct store *s, const char *dir_url, struct acct_entry **ou
 
 	if (acct_dir(s, dir_url, dir, sizeof(dir), e) < 0)
 		return -1;
-	if (complete(dir) && push(&v, &n, dir, false, e) < 0)
+	if (complete(dir, false) && push(&v, &n, dir, false, e) < 0)
 		goto out;
 	/* Only id-named subdirectories: another server's directory may lie
 	 * below this one (https://ca/acme and https://ca/acme/v2). */
@@ -149,7 +160,7 @@ int acct_list(const struct store *s, const char *dir_url, struct acct_entry **ou
 		if (!id_valid(de->d_name) || strlen(de->d_name) != 32)
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		if (complete(sub) && push(&v, &n, sub, true, e) < 0)
+		if (complete(sub, certbot) && push(&v, &n, sub, true, e) < 0)
 			goto out;
 	}
 	*out = v;
@@ -185,8 +196,8 @@ static char *describe(const struct acct_entry *v, size_t n)
 	return buf_steal(&b);
 }
 
-int acct_locate(const struct store *s, const char *dir_url, const char *want, char *dir,
-                size_t cap, struct error *e)
+int acct_locate(const struct store *s, const char *dir_url, const char *want, bool certbot,
+                char *dir, size_t cap, struct error *e)
 {
 	struct acct_entry *v = NULL;
 	size_t n = 0;
@@ -194,7 +205,7 @@ int acct_locate(const struct store *s, const char *dir_url, const char *want, ch
 	char *list = NULL;
 	int ret = -1;
 
-	if (acct_list(s, dir_url, &v, &n, e) < 0)
+	if (acct_list(s, dir_url, certbot, &v, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; want && i < n && !hit; i++)
 		if (strcmp(v[i].id, want) == 0)
@@ -233,7 +244,7 @@ char *acct_id_of_dir(const struct store *s, const char *dir_url, const char *dir
 	size_t n = 0;
 	char *id = NULL;
 
-	if (acct_list(s, dir_url, &v, &n, e) < 0)
+	if (acct_list(s, dir_url, true, &v, &n, e) < 0)
 		return NULL;
 	for (size_t i = 0; i < n && !id; i++)
 		if (strcmp(v[i].dir, dir) == 0 && !(id = strdup(v[i].id)))

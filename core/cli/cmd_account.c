@@ -50,7 +50,7 @@ static int open_account(struct engine *eng, struct acct_cmd *c, struct error *e)
 
 	if (open_ca(eng, c, e) < 0)
 		return -1;
-	rc = acct_locate(&eng->store, c->a.dir_url, c->s.account, c->dir, sizeof(c->dir), e);
+	rc = acct_locate(&eng->store, c->a.dir_url, c->s.account, true, c->dir, sizeof(c->dir), e);
 	if (rc == 0)
 		err_set(e, EXIT_USAGE, "no account is stored for %s in %s; create one with "
 		                       "`acmehook register`", c->a.dir_url, eng->store.config_dir);
@@ -93,7 +93,7 @@ int cmd_register(struct engine *eng, struct error *e)
 		                       "--register-unsafely-without-email to register without one");
 		goto out;
 	}
-	if (open_ca(eng, &c, e) < 0 || acct_list(&eng->store, c.a.dir_url, &v, &n, e) < 0)
+	if (open_ca(eng, &c, e) < 0 || acct_list(&eng->store, c.a.dir_url, true, &v, &n, e) < 0)
 		goto out;
 	if (n) {
 		err_set(e, EXIT_OP, "an account for %s is stored already (%s, %s); registering "

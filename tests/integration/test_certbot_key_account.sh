@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# A lineage certbot made with --reuse-key keeps its key when acmehook
-# renews it (certbot's reuse_key = True is read and written back), and
-# certbot still renews it afterwards with the same key.
+# certbot's state in acmehook's account and key commands: a lineage
+# certbot made with --reuse-key keeps its key when acmehook renews it
+# (certbot's reuse_key = True is read and written back) and certbot still
+# renews it with the same key; certbot's account is shown by show_account,
+# its contact changed by update_account (certbot sees the change), its key
+# rollover refused, and unregister deactivates it and removes it as
+# certbot would.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,4 +47,28 @@ cb renew --force-renewal --cert-name "$L" ||
   fail "certbot renew after acmehook: $(tail -5 "$AH_T/certbot.out")"
 check "certbot renewed it again with the same key" test "$(key_of)" = "$k0"
 check "three versions in the archive" test "$(ah_archive_versions "$L")" = 3
+# --- certbot's account ---
+cbacct=$(dirname "$(find "$AH_CONFIG/accounts" -name private_key.json | head -n 1)")
+cbid=$(basename "$cbacct")
+cburl=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uri"])' "$cbacct/regr.json")
+S=(--server "$AH_DIR_URL")
+ah_run show_account "${S[@]}"
+ah_expect_ok "show_account of certbot's account"
+check "it shows certbot's account URL" grep -qF "Account URL: $cburl" "$AH_OUT"
+check "it shows certbot's account id ($cbid)" grep -qF "Account ID: $cbid" "$AH_OUT"
+check "the account has no contact yet" grep -q "Email contact: none" "$AH_OUT"
+cp "$cbacct/regr.json" "$AH_T/cb-regr.json"
+ah_run update_account -m moved@example.test "${S[@]}"
+ah_expect_ok "update_account -m on certbot's account"
+check "certbot's regr.json is left as certbot wrote it" cmp -s "$AH_T/cb-regr.json" "$cbacct/regr.json"
+cb show_account || fail "certbot show_account: $(tail -5 "$AH_T/certbot.out")"
+check "certbot sees the new contact at the CA" grep -q "moved@example.test" "$AH_T/certbot.out"
+ah_run update_account --new-key "${S[@]}"
+ah_expect_fail 2 "certbot's" "rolling certbot's account key over is refused"
+check "certbot's key file is untouched" test ! -e "$cbacct/private_key.pem.next"
+ah_run unregister -n "${S[@]}"
+ah_expect_ok "unregister certbot's account"
+check "certbot's account directory is gone" test ! -e "$cbacct"
+cb show_account || true
+check "certbot finds no account any more" grep -qi "could not find an existing account" "$AH_T/certbot.out"
 ah_finish
