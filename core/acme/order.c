@@ -155,10 +155,23 @@ out:
 	return ret;
 }
 
-/* The challenge of Z as the plugin host takes it. */
-static void fill_challenge(const struct authz *z, struct challenge_desc *c)
+/* The challenge of ZS[I] as the plugin host takes it, with the names of
+ * the challenges its instance presents in this order (NAMES has room for
+ * N) and how many of them follow it: hooks use these to act once, after
+ * the last. */
+static void fill_challenge(const struct authz *zs, size_t n, size_t i, const char **names,
+                           struct challenge_desc *c)
 {
+	const struct authz *z = &zs[i];
+
 	memset(c, 0, sizeof(*c));
+	for (size_t j = 0; j < n; j++) {
+		if (zs[j].done || zs[j].on->inst != z->on->inst)
+			continue;
+		names[c->n_order_names++] = zs[j].identifier;
+		c->remaining += j > i;
+	}
+	c->order_names = names;
 	c->identifier = z->identifier;
 	c->wildcard = z->wildcard;
 	c->type = z->on->challenge;
@@ -291,17 +304,23 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 {
 	static const enum obj_status pending[] = {OBJ_ST_PENDING, OBJ_ST_PROCESSING, OBJ_ST_NONE};
 	struct host_challenge *hc = calloc(n ? n : 1, sizeof(*hc));
+	/* Each challenge gets its own list of its instance's names: a batch
+	 * holds every description at once. */
+	const char **names = calloc(n ? n * n : 1, sizeof(*names));
 	size_t k = 0;
 	int ret = -1;
 
-	if (!hc)
+	if (!hc || !names) {
+		free(hc);
+		free(names);
 		return err_nomem(e);
+	}
 	/* Each plugin instance presents all of its challenges in one call. */
 	for (size_t i = 0; i < n; i++) {
 		if (zs[i].done)
 			continue;
 		hc[k].inst = zs[i].on->inst;
-		fill_challenge(&zs[i], &hc[k].desc);
+		fill_challenge(zs, n, i, names + k * n, &hc[k].desc);
 		hc[k].name = zs[i].on->name;
 		hc[k++].presented = &zs[i].presented;
 	}
@@ -340,6 +359,7 @@ out:
 	/* Clean up every challenge that was presented, whatever happened. */
 	host_cleanup_all(hc, k, log);
 	free(hc);
+	free(names);
 	return ret;
 }
 

@@ -26,8 +26,27 @@ static const char *const params_applied[] = {
 	"preferred_chain", "pre_hook", "post_hook", "renew_hook",    "deploy_hook",
 	"dns_rfc2136_propagation_seconds", "reuse_key", NULL};
 /* [renewalparams] keys that make the routes. */
-static const char *const params_routing[] = {"authenticator", "webroot_path",
-                                             "dns_rfc2136_credentials", NULL};
+static const char *const params_routing[] = {"authenticator",    "webroot_path",
+                                             "dns_rfc2136_credentials", "manual_auth_hook",
+                                             "manual_cleanup_hook", "http01_port",
+                                             "http01_address", NULL};
+/* certbot's authenticators whose [renewalparams] keys are, under the same
+ * names, the options of acmehook's plugin of the same name. */
+static const struct plugin_keys {
+	const char *plugin;
+	const char *keys[3];
+} plugin_keys[] = {
+	{"manual", {"manual_auth_hook", "manual_cleanup_hook", NULL}},
+	{"standalone", {"http01_port", "http01_address", NULL}},
+};
+
+static const struct plugin_keys *keys_of(const char *plugin)
+{
+	for (size_t i = 0; i < sizeof(plugin_keys) / sizeof(plugin_keys[0]); i++)
+		if (strcmp(plugin_keys[i].plugin, plugin) == 0)
+			return &plugin_keys[i];
+	return NULL;
+}
 /* [renewalparams] keys kept for certbot without a word: acmehook's
  * directories are run-wide, given by its own options. */
 static const char *const params_quiet[] = {"config_dir", "work_dir", "logs_dir", NULL};
@@ -53,6 +72,7 @@ static bool line_used(const struct cobj_line *l)
 		return in(top_used, l->key);
 	if (strcmp(l->sect, "renewalparams") == 0)
 		return in(params_applied, l->key) || in(params_routing, l->key) ||
+		       strcmp(l->key, "pref_challs") == 0 ||
 		       (strcmp(l->key, "installer") == 0 &&
 		        (strcmp(l->value, "None") == 0 || strcmp(l->value, "none") == 0));
 	return strcmp(l->sect, "renewalparams/webroot_map") == 0 || strcmp(l->sect, "acmehook") == 0;
@@ -143,6 +163,20 @@ static int route_of(const struct cobj_file *f, const char *name, const char *aut
 			return err_nomem(e);
 		}
 		free(v);
+	} else if (keys_of(auth)) {
+		for (const char *const *k = keys_of(auth)->keys; *k; k++) {
+			l = cobj_find(f, "renewalparams", *k);
+			if (!l)
+				continue;
+			if (cobj_single(l, path, &v, e) < 0)
+				return -1;
+			if (v && route_set_opt(r, *k, v) < 0) {
+				free(v);
+				return err_nomem(e);
+			}
+			free(v);
+			v = NULL;
+		}
 	} else if (strcmp(auth, "dns-rfc2136") == 0) {
 		l = cobj_find(f, "renewalparams", "dns_rfc2136_credentials");
 		if (!l)
@@ -186,6 +220,30 @@ static char **live_names(const struct store *st, const char *name, struct error 
 	return names;
 }
 
+/* certbot's pref_challs, a list ("dns-01," for one), as
+ * --preferred-challenges. */
+static int apply_pref_challs(const struct cobj_line *l, const char *origin, struct settings *s,
+                             struct error *e)
+{
+	char **items = NULL;
+	struct buf joined = {0};
+	bool list;
+	int rc = -1;
+
+	if (cobj_decode(l->value, &items, &list, origin, e) < 0)
+		return -1;
+	for (size_t i = 0; items && items[i]; i++)
+		if (buf_printf(&joined, "%s%s", i ? "," : "", items[i]) < 0) {
+			err_nomem(e);
+			goto out;
+		}
+	rc = joined.len ? settings_apply(s, "preferred-challenges", joined.data, origin, e) : 0;
+out:
+	buf_free(&joined);
+	conf_strv_free(items);
+	return rc;
+}
+
 /* Apply the settings of the [renewalparams] keys acmehook takes as
  * options, and of the [acmehook] section. */
 static int apply_options(const struct cobj_file *f, const char *path, struct settings *s,
@@ -199,9 +257,15 @@ static int apply_options(const struct cobj_file *f, const char *path, struct set
 		int rc = 0;
 		bool ours = l->key && strcmp(l->sect, "acmehook") == 0;
 		if (!l->key || !(ours || (strcmp(l->sect, "renewalparams") == 0 &&
-		                          in(params_applied, l->key))))
+		                          (in(params_applied, l->key) ||
+		                           strcmp(l->key, "pref_challs") == 0))))
 			continue;
 		snprintf(origin, sizeof(origin), "%s:%zu", path, i + 1);
+		if (!ours && strcmp(l->key, "pref_challs") == 0) {
+			if (apply_pref_challs(l, origin, s, e) < 0)
+				return -1;
+			continue;
+		}
 		if (cobj_single(l, origin, &v, e) < 0)
 			return -1;
 		if (v && ours && strncmp(l->key, "deploy_", 7) == 0) {
@@ -271,6 +335,26 @@ out:
 
 /* --- writing -------------------------------------------------------------- */
 
+/* --preferred-challenges as certbot's pref_challs list. */
+static int put_pref_challs(struct buf *b, const char *prefs, struct error *e)
+{
+	char **items = NULL, *copy = strdup(prefs), *save = NULL;
+	int rc = -1;
+
+	if (!copy)
+		return err_nomem(e);
+	for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+		if (conf_strv_push(&items, t) < 0) {
+			err_nomem(e);
+			goto out;
+		}
+	rc = items ? cobj_put_list(b, "pref_challs", items, e) : 0;
+out:
+	conf_strv_free(items);
+	free(copy);
+	return rc;
+}
+
 /* certbot's form of S's routes: one plugin for every name; the webroot
  * plugin with a webroot per name, dns-rfc2136 with one credentials file,
  * any other plugin without options. */
@@ -289,7 +373,7 @@ static int put_routes(struct buf *b, const struct settings *s, const char *path,
 		bool fits = r->plugin && strcmp(r->plugin, r0->plugin) == 0;
 		if (fits && strcmp(r0->plugin, "webroot") == 0)
 			fits = root != NULL;
-		else if (fits && strcmp(r0->plugin, "dns-rfc2136") == 0)
+		else if (fits && (strcmp(r0->plugin, "dns-rfc2136") == 0 || keys_of(r0->plugin)))
 			fits = route_equal(r, r0);
 		else if (fits)
 			fits = !r->opts || !r->opts[0];
@@ -313,6 +397,12 @@ static int put_routes(struct buf *b, const struct settings *s, const char *path,
 	if (cobj_put(b, "authenticator", r0->plugin, e) < 0 ||
 	    (roots && cobj_put_list(b, "webroot_path", roots, e) < 0) ||
 	    cobj_put(b, "dns_rfc2136_credentials", route_opt(r0, "credentials"), e) < 0)
+		goto out;
+	for (const char *const *k = keys_of(r0->plugin) ? keys_of(r0->plugin)->keys : NULL; k && *k;
+	     k++)
+		if (cobj_put(b, *k, route_opt(r0, *k), e) < 0)
+			goto out;
+	if (s->preferred_challenges && put_pref_challs(b, s->preferred_challenges, e) < 0)
 		goto out;
 	ret = 0;
 out:

@@ -157,12 +157,12 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	    (strcmp(s->key_type, "rsa") == 0 ? kn(&b, "rsa_key_size", s->rsa_key_size, e)
 	                                     : kv(&b, "elliptic_curve", s->elliptic_curve, e)) < 0 ||
 	    kv(&b, "preferred_chain", s->preferred_chain, e) < 0 ||
+	    kv(&b, "preferred_challenges", s->preferred_challenges, e) < 0 ||
 	    kv(&b, "preferred_profile", s->preferred_profile, e) < 0 ||
 	    kv(&b, "pre_hook", s->pre_hook, e) < 0 || kv(&b, "post_hook", s->post_hook, e) < 0 ||
 	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 ||
 	    kv(&b, "failure_hook", s->failure_hook, e) < 0 || kv(&b, "email", s->email, e) < 0 ||
 	    kv(&b, "account", s->account, e) < 0 ||
-	    kv(&b, "pref_challs", s->preferred_challenges, e) < 0 ||
 	    (s->reuse_key == 1 && s->no_reuse_key != 1 && kv(&b, "reuse_key", "True", e) < 0) ||
 	    kv(&b, "dns_resolver", res.data, e) < 0 ||
 	    (strcmp(s->dns_propagation, "authoritative") != 0 &&

@@ -175,6 +175,9 @@ static void to_ah_challenge(const struct challenge_desc *ch, struct ah_challenge
 	c->record_name = ch->record_name;
 	c->txt_value = ch->txt_value;
 	c->zone = ch->zone;
+	c->order_names = ch->order_names;
+	c->n_order_names = ch->order_names ? ch->n_order_names : 0;
+	c->remaining_challenges = ch->remaining;
 }
 
 /* True, with E saying why, when CH must not reach the plugin: it is not

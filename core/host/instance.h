@@ -49,6 +49,12 @@ struct challenge_desc {
 	const char *txt_value;         /* dns-01: the TXT value; NULL otherwise and for check */
 	const char *record_name;       /* dns-01: where the TXT goes (CNAMEs followed) */
 	const char *zone;              /* dns-01: the zone of record_name, NULL when unknown */
+	/* The identifiers of the order's challenges this instance presents,
+	 * in presenting order, and how many come after this one (ABI 1.2's
+	 * order_names and remaining_challenges); none outside an order. */
+	const char *const *order_names;
+	size_t n_order_names;
+	size_t remaining;
 };
 
 /* A certificate just stored, for deploy steps; every string is borrowed. */

@@ -191,7 +191,9 @@ static int pick_challenge(const struct prefs *p, const struct plugin_module *m,
                           const struct route *rt, const char *name, bool wildcard,
                           enum challenge_type *out, struct error *e)
 {
-	if (!p->text) {
+	/* An address is always http-01, whatever the preference says:
+	 * RFC 8738 gives it no dns-01 (route_one refused other plugins). */
+	if (!p->text || settings_is_ip(name)) {
 		*out = (wildcard || !m->http01) ? CHALLENGE_DNS_01 : CHALLENGE_HTTP_01;
 		return 0;
 	}

@@ -25,8 +25,9 @@ ah_start_resolver
 ah_start_nginx "$AH_T/webroot"
 # certbot gives up on a rejected nonce where acmehook retries (other tests
 # keep Pebble's rejections on for acmehook): this test is about certbot's
-# files, not its retries.
-ah_start_pebble PEBBLE_WFE_NONCEREJECT=0
+# files, not its retries. Authorizations are never reused, so every order
+# presents its challenges and the dry run below really waits.
+ah_start_pebble PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
 CREDS="$AH_T/rfc2136.ini"
 ah_credentials "$CREDS" key-example 127.0.0.1
 
@@ -79,6 +80,27 @@ cb certonly --dns-rfc2136 --dns-rfc2136-credentials "$CREDS" \
   --dns-rfc2136-propagation-seconds 1 -d "$DNS" -d "*.$DNS" --key-type ecdsa \
   --elliptic-curve secp384r1 ||
   ah_die "certbot certonly --dns-rfc2136 failed: $(tail -5 "$AH_T/certbot.out")"
+# A manual lineage: certbot's auth and cleanup hooks write and remove the
+# token in the web server's root, and log what they were given.
+MAN=man.example.test
+MANLOG="$AH_T/manual-hook.log"
+cat >"$AH_T/auth.sh" <<SH
+#!/bin/sh
+mkdir -p '$AH_WEBROOT/.well-known/acme-challenge'
+printf %s "\$CERTBOT_VALIDATION" >'$AH_WEBROOT/.well-known/acme-challenge/'"\$CERTBOT_TOKEN"
+echo "auth \$CERTBOT_DOMAIN" >>'$MANLOG'
+SH
+cat >"$AH_T/cleanup.sh" <<SH
+#!/bin/sh
+rm -f '$AH_WEBROOT/.well-known/acme-challenge/'"\$CERTBOT_TOKEN"
+echo "cleanup \$CERTBOT_DOMAIN" >>'$MANLOG'
+SH
+chmod 755 "$AH_T/auth.sh" "$AH_T/cleanup.sh"
+cb certonly --manual --preferred-challenges http --manual-auth-hook "$AH_T/auth.sh" \
+  --manual-cleanup-hook "$AH_T/cleanup.sh" -d "$MAN" ||
+  ah_die "certbot certonly --manual failed: $(tail -5 "$AH_T/certbot.out")"
+check "certbot made $MAN through its manual hooks" \
+  bash -c "$(declare -f serves); AH_CONFIG='$AH_CONFIG' serves $MAN 1 && test \$(grep -c '^auth $MAN' '$MANLOG') = 1"
 check "certbot made $WEB (version 1, its deploy hook ran once)" \
   bash -c "$(declare -f serves); AH_CONFIG='$AH_CONFIG' serves $WEB 1 && test \$(grep -c . '$HOOKLOG') = 1"
 check "certbot made $DNS (version 1)" serves "$DNS" 1
@@ -105,12 +127,17 @@ check "$WEB keeps its key type ($KT_WEB)" test "$(keytype "$AH_CONFIG/live/$WEB/
 check "$DNS keeps its key type ($KT_DNS)" test "$(keytype "$AH_CONFIG/live/$DNS/privkey.pem")" = "$KT_DNS"
 check "the deploy hook ran for $WEB with its live path" \
   test "$(sed -n 2p "$HOOKLOG")" = "$AH_CONFIG/live/$WEB"
+check "$MAN: version 2 through certbot's manual hooks, run by acmehook" \
+  bash -c "$(declare -f serves); AH_CONFIG='$AH_CONFIG' serves $MAN 2 && test \$(grep -c '^auth $MAN' '$MANLOG') = 2 && test \$(grep -c '^cleanup $MAN' '$MANLOG') = 2"
+check "$MAN: the new certificate verifies against Pebble's root" verifies "$MAN"
+check "$MAN: the hooks stay in certbot's keys" \
+  bash -c "grep -qx 'manual_auth_hook = $AH_T/auth.sh' '$AH_CONFIG/renewal/$MAN.conf' && grep -qx 'authenticator = manual' '$AH_CONFIG/renewal/$MAN.conf'"
 check "acmehook used certbot's account and made none of its own" \
   test "$(ah_account_files)" = "$ACCOUNTS_BEFORE"
 RENEWAL="$AH_CONFIG/renewal/$WEB.conf"
-check "the key acmehook does not use is kept (pref_challs)" \
+check "certbot's pref_challs is taken and written back as certbot writes it" \
   grep -qx 'pref_challs = http-01,' "$RENEWAL"
-check "and reported" ah_said "pref_challs"
+check "and is not reported as unknown" bash -c "! grep -q pref_challs '$AH_ERR' '$AH_OUT'"
 check "the administrator's renew_before_expiry and comment are kept" \
   bash -c "grep -qx 'renew_before_expiry = 30 days' '$RENEWAL' && grep -qx '# set by the admin' '$RENEWAL'"
 check "renew_before_expiry is reported" ah_said "renew_before_expiry"
@@ -123,7 +150,7 @@ check "$WEB: version 3" serves "$WEB" 3
 check "$DNS: version 3" serves "$DNS" 3
 check "pref_challs and renew_before_expiry are not reported again" \
   bash -c "! grep -Eq 'pref_challs|renew_before_expiry' '$AH_ERR' '$AH_OUT'"
-check "pref_challs is still kept" grep -qx 'pref_challs = http-01,' "$RENEWAL"
+check "pref_challs is still there" grep -qx 'pref_challs = http-01,' "$RENEWAL"
 
 # --- a new certificate in certbot's config dir uses certbot's account ---
 ah_run certonly --webroot -w "$AH_WEBROOT" -d "new.$WEB" -n --agree-tos --server "$AH_DIR_URL"
@@ -143,13 +170,17 @@ check "the dry run changed nothing" test "$(ah_snapshot; cat "$AH_CONFIG"/renewa
 
 # --- certbot still reads and renews them ---
 # (new.$WEB is in acmehook's own form, which certbot skips: one at a time.)
-for name in "$WEB" "$DNS"; do
+for name in "$WEB" "$DNS" "$MAN"; do
   cb renew --force-renewal --cert-name "$name" ||
     ah_die "certbot renew $name after acmehook failed: $(tail -20 "$AH_T/certbot.out")"
   pass "certbot renew --force-renewal --cert-name $name after acmehook"
 done
 check "certbot renewed $WEB to version 4" serves "$WEB" 4
 check "certbot renewed $DNS to version 4" serves "$DNS" 4
+# Five runs of the hooks: certbot's issuance, acmehook's two renewals and
+# its dry run, and certbot's renewal.
+check "certbot renewed $MAN to version 4 with the same hooks" \
+  bash -c "$(declare -f serves); AH_CONFIG='$AH_CONFIG' serves $MAN 4 && test \$(grep -c '^auth $MAN' '$MANLOG') = 5"
 for name in "$WEB" "$DNS"; do
   check "$name: certbot's certificate verifies against Pebble's root" verifies "$name"
 done

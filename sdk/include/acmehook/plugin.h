@@ -218,6 +218,17 @@ struct ah_challenge {
 	                                  (CNAMEs followed); NULL for http-01 */
 	const char *txt_value;         /* dns-01: the TXT value; NULL for http-01 */
 	const char *zone;              /* dns-01: the zone of record_name if known */
+
+	/* --- ABI 1.2 (test with AH_HAS_MEMBER) --- */
+	/* The identifiers (without "*.") of every challenge of this order that
+	 * this instance is asked to present, in the order present is called,
+	 * n_order_names of them; a name validated for itself and its wildcard
+	 * appears twice. remaining_challenges: how many of them come after
+	 * this one. cleanup gets the same values as the present it undoes.
+	 * n_order_names is 0 when the host has no order (a script test). */
+	const char *const *order_names;
+	size_t n_order_names;
+	size_t remaining_challenges;
 };
 
 /* A certificate that was just issued or renewed. Borrowed for the call. */
