@@ -3,7 +3,8 @@
 # checked against each name's authenticator before any order: a list none
 # of them can answer is refused; a mixed webroot + RFC 2136 order takes,
 # for each name, the first preferred type its authenticator has; the list
-# is kept for renewals (pref_challs). --webroot-map names get -d and their
+# is kept for renewals; with --manual, which has both, the list's order
+# decides. --webroot-map names get -d and their
 # own webroot; a malformed map is a usage error naming the flag.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -48,16 +49,55 @@ check "dns.example.test was validated by dns-01 (a TXT in BIND)" \
   test "$(ah_bind_added example.test _acme-challenge.dns.example.test)" -ge 1
 check "web.example.test was not (no TXT for it)" \
   test "$(ah_bind_added example.test _acme-challenge.web.example.test)" = 0
-check "pref_challs is kept in the renewal file" \
-  grep -qx 'pref_challs = dns-01,http-01' "$AH_CONFIG/renewal/mixed.conf"
+check "the preference is kept in the renewal file" \
+  grep -qx 'preferred_challenges = dns-01,http-01' "$AH_CONFIG/renewal/mixed.conf"
 ah_run renew --force-renewal --cert-name mixed "${AH_DNS_FLAGS[@]}"
-ah_expect_ok "the lineage renews with its pref_challs"
+ah_expect_ok "the lineage renews with its recorded preference"
 ah_verify_cert mixed web.example.test dns.example.test
 ah_run certonly --preferred-challenges 'http, dns' "${WEB[@]}" -d web2.example.test \
   "${DNS[@]}" -d dns2.example.test --cert-name mixed2 "${COMMON[@]}"
 ah_expect_ok "the short names http and dns, blank separated"
 ah_verify_cert mixed2 web2.example.test dns2.example.test
 ah_check_no_acme_txt "no _acme-challenge TXT left"
+
+# --- one authenticator with both types (--manual): the order of the list
+# decides. The hook publishes either kind and says which it got. ---
+HOOKLOG="$AH_T/hook.log"
+TSIG="$(ah_tsig_alg key-example):key-example:$(ah_tsig_secret key-example)"
+cat >"$AH_T/auth.sh" <<HOOK
+#!/bin/sh
+if [ -n "\$CERTBOT_TOKEN" ]; then
+  echo "http-01 \$CERTBOT_DOMAIN" >>'$HOOKLOG'
+  mkdir -p '$AH_WEBROOT/.well-known/acme-challenge'
+  printf '%s' "\$CERTBOT_VALIDATION" >'$AH_WEBROOT/.well-known/acme-challenge/'"\$CERTBOT_TOKEN"
+else
+  echo "dns-01 \$CERTBOT_DOMAIN" >>'$HOOKLOG'
+  printf 'server 127.0.0.1 %s\nupdate add _acme-challenge.%s 60 TXT "%s"\nsend\n' \
+    '$AH_NS_PORT' "\$CERTBOT_DOMAIN" "\$CERTBOT_VALIDATION" | nsupdate -y '$TSIG'
+fi
+HOOK
+cat >"$AH_T/cleanup.sh" <<HOOK
+#!/bin/sh
+if [ -n "\$CERTBOT_TOKEN" ]; then
+  rm -f '$AH_WEBROOT/.well-known/acme-challenge/'"\$CERTBOT_TOKEN"
+else
+  printf 'server 127.0.0.1 %s\nupdate delete _acme-challenge.%s TXT\nsend\n' \
+    '$AH_NS_PORT' "\$CERTBOT_DOMAIN" | nsupdate -y '$TSIG'
+fi
+HOOK
+chmod 700 "$AH_T/auth.sh" "$AH_T/cleanup.sh"
+MANUAL=(--manual --manual-auth-hook "$AH_T/auth.sh" --manual-cleanup-hook "$AH_T/cleanup.sh")
+: >"$HOOKLOG"
+ah_run certonly "${MANUAL[@]}" -d man1.example.test --preferred-challenges http-01,dns-01 "${COMMON[@]}"
+ah_expect_ok "--manual with http-01,dns-01"
+ah_verify_cert man1.example.test
+check "http-01 was used, the first preference" grep -qx "http-01 man1.example.test" "$HOOKLOG"
+ah_run certonly "${MANUAL[@]}" -d man2.example.test --preferred-challenges dns,http "${COMMON[@]}"
+ah_expect_ok "--manual with dns,http"
+ah_verify_cert man2.example.test
+check "dns-01 was used, the first preference" grep -qx "dns-01 man2.example.test" "$HOOKLOG"
+check "and not http-01" bash -c "! grep -q 'http-01 man2' '$HOOKLOG'"
+ah_check_no_acme_txt "no _acme-challenge TXT left after the manual hooks"
 
 # --- --webroot-map ---
 mkdir -p "$AH_T/other-root"
