@@ -24,8 +24,19 @@ static const struct command commands[] = {
 	          "\\fBacmehook\\-renew.timer\\fR or cron."},
 	{"revoke", "Revoke \\fB\\-\\-cert\\-name\\fR \\fINAME\\fR or \\fB\\-\\-cert\\-path\\fR "
 	           "\\fIFILE\\fR, with \\fB\\-\\-reason\\fR \\fIR\\fR."},
+	{"delete", "Delete \\fB\\-\\-cert\\-name\\fR \\fINAME\\fR: its live, archive and renewal files, "
+	           "after a question on the terminal or with \\fB\\-n\\fR."},
 	{"certificates", "List the stored certificates, their names and expiry; "
 	                 "\\fB\\-\\-json\\fR prints JSON."},
+	{"register", "Create an account with the CA: \\fB\\-m\\fR \\fIEMAIL\\fR or "
+	             "\\fB\\-\\-register\\-unsafely\\-without\\-email\\fR, "
+	             "\\fB\\-\\-agree\\-tos\\fR, and the External Account Binding flags "
+	             "when the CA wants them."},
+	{"show_account", "Print the account's URL, id, contacts and status as the CA has them."},
+	{"update_account", "With \\fB\\-m\\fR \\fIEMAIL\\fR, replace the account's contacts; "
+	                   "with \\fB\\-\\-new\\-key\\fR, roll the account key over (RFC 8555 "
+	                   "section 7.3.5)."},
+	{"unregister", "Deactivate the account at the CA and remove its files."},
 	{"install", "Deploy the certificate \\fB\\-\\-cert\\-name\\fR \\fINAME\\fR serves now "
 	            "with the installer \\fB\\-i\\fR \\fINAME\\fR; nothing is stored."},
 	{"plugins", "List the installed plugins."},

@@ -77,14 +77,18 @@ out:
 	return ret;
 }
 
-static int write_regr(const char *path, const char *kid, const char *email, struct error *e)
+/* The record of an account: its URL, contact and id. The id is written
+ * once, so that it outlives a key rollover. */
+static int write_regr(const char *path, const char *kid, const char *email, const char *id,
+                      struct error *e)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *text = NULL;
 	int ret = -1;
 
 	if (!o || !cJSON_AddStringToObject(o, "uri", kid) ||
-	    (email && !cJSON_AddStringToObject(o, "email", email))) {
+	    (email && !cJSON_AddStringToObject(o, "email", email)) ||
+	    (id && !cJSON_AddStringToObject(o, "id", id))) {
 		err_nomem(e);
 		goto out;
 	}
@@ -174,10 +178,20 @@ int acct_forget(struct acme *a, const struct store *s, struct error *e)
 	char dir[PATH_MAX], regr[PATH_MAX + 32], aside[PATH_MAX + 48];
 	char *stored = NULL;
 	struct error ignore = {0};
+	struct acct_entry *v = NULL;
+	size_t n = 0;
 	int lock = -1, ret = -1;
 
 	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
 		return -1;
+	/* The account in use may be one of several, in its own directory. */
+	if (acct_list(s, a->dir_url, false, &v, &n, &ignore) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (a->kid && v[i].url && strcmp(v[i].url, a->kid) == 0)
+				snprintf(dir, sizeof(dir), "%s", v[i].dir);
+	acct_entries_free(v, n);
+	free(v);
+	err_clear(&ignore);
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
 	snprintf(aside, sizeof(aside), "%s/regr.json.forgotten", dir);
 	if (store_lock_account(s, dir, &lock, e) < 0)
@@ -216,31 +230,71 @@ static bool ask_terms(const struct acme *a)
 	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
-int acct_load(struct acme *a, const struct store *s, EVP_PKEY **key_out, struct error *e)
-{
-	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
-	EVP_PKEY *key = NULL;
-	char *kid = NULL;
+static int load_certbot(struct acme *a, const char *dir, const char *id, struct log *log,
+                        EVP_PKEY **key_out, struct error *e);
 
-	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
+int acct_load(struct acme *a, const struct store *s, const char *id, EVP_PKEY **key_out,
+              struct error *e)
+{
+	char dir[PATH_MAX];
+	int rc = acct_locate(s, a->dir_url, id, true, dir, sizeof(dir), e);
+
+	if (rc < 0)
 		return -1;
+	if (rc == 0) {
+		if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
+			return -1;
+		return err_set(e, EXIT_USAGE,
+		               "no account for %s in %s; create one with `acmehook register`",
+		               a->dir_url, dir);
+	}
+	return acct_load_dir(a, s, dir, key_out, e);
+}
+
+int acct_load_dir(struct acme *a, const struct store *s, const char *dir, EVP_PKEY **key_out,
+                  struct error *e)
+{
+	char keyp[PATH_MAX + 32], regr[PATH_MAX + 32], next[PATH_MAX + 32];
+	EVP_PKEY *key = NULL, *use = NULL;
+	char *kid = NULL;
+	int ret = -1;
+
+	if (acct_is_certbots(dir)) {
+		const char *base = strrchr(dir, '/');
+		char parent[PATH_MAX];
+		snprintf(parent, sizeof(parent), "%.*s", base ? (int)(base - dir) : 0, dir);
+		return load_certbot(a, parent, base ? base + 1 : dir, a->log, key_out, e);
+	}
 	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
+	snprintf(next, sizeof(next), "%s/private_key.pem.next", dir);
 	if (!store_exists(keyp) || !store_exists(regr))
-		return err_set(e, EXIT_USAGE, "no account for %s in %s; register one with certonly",
-		               a->dir_url, dir);
-	key = crypto_key_load(keyp, e);
-	if (!key)
-		return -1;
-	kid = read_kid(regr, e);
-	if (!kid) {
-		EVP_PKEY_free(key);
-		return -1;
+		return err_set(e, EXIT_USAGE, "no account in %s; create one with `acmehook register`",
+		               dir);
+	if (!(key = crypto_key_load(keyp, e)) || !(kid = read_kid(regr, e)))
+		goto out;
+	a->kid = kid;
+	kid = NULL;
+	if (store_exists(next)) {
+		if (acct_settle_rollover(a, s, dir, key, &use, e) < 0)
+			goto out;
+		if (use != key) {
+			EVP_PKEY_free(key);
+			key = use;
+		}
 	}
 	a->key = key;
-	a->kid = kid;
 	*key_out = key;
-	return 0;
+	key = NULL;
+	ret = 0;
+out:
+	if (ret < 0) {
+		free(a->kid);
+		a->kid = NULL;
+	}
+	free(kid);
+	EVP_PKEY_free(key);
+	return ret;
 }
 
 /* Keep the account URL the CA gave, after saying which account it is. */
@@ -255,11 +309,10 @@ static int take_url(struct log *log, const char *how, const char *location, char
 
 /* The key survived but the account record did not: ask the CA for the
  * account of KEY (onlyReturnExisting). *URL stays NULL when it has none. */
-static int lookup_by_key(struct acme *a, EVP_PKEY *key, const struct acct_params *p,
-                         struct log *log, char **url, struct error *e)
+int acct_lookup(struct acme *a, EVP_PKEY *key, struct log *log, char **url, struct error *e)
 {
 	struct acme_reply r = {0};
-	char *payload = account_payload(a, key, p, true, e);
+	char *payload = account_payload(a, key, NULL, true, e);
 	int ret = -1;
 
 	if (!payload)
@@ -278,6 +331,15 @@ out:
 	acme_reply_free(&r);
 	free(payload);
 	return ret;
+}
+
+EVP_PKEY *acct_keygen(const char *type, struct error *e)
+{
+	const char *t = type ? type : "ec256";
+
+	if (strncasecmp(t, "rsa", 3) == 0)
+		return crypto_keygen("rsa", NULL, atoi(t + 3), e);
+	return crypto_keygen("ecdsa", strcasecmp(t, "ec384") == 0 ? "secp384r1" : "secp256r1", 0, e);
 }
 
 /* Register a new account with *KEY (made first when NULL). Everything the
@@ -305,16 +367,8 @@ static int register_new(struct acme *a, EVP_PKEY **key, const struct acct_params
 		goto out;
 	}
 	agreed.agree_tos = 1; /* by flag or at the prompt */
-	if (!*key) {
-		const char *t = p->key_type ? p->key_type : "ec256";
-		if (strncasecmp(t, "rsa", 3) == 0)
-			*key = crypto_keygen("rsa", NULL, atoi(t + 3), e);
-		else
-			*key = crypto_keygen("ecdsa",
-			                     strcasecmp(t, "ec384") == 0 ? "secp384r1" : "secp256r1", 0, e);
-		if (!*key)
-			goto out;
-	}
+	if (!*key && !(*key = acct_keygen(p->key_type, e)))
+		goto out;
 	payload = account_payload(a, *key, &agreed, false, e);
 	if (!payload || acme_post_jwk(a, *key, "registering the account",
 	                              acme_resource(a, "newAccount"), payload, &r, e) < 0)
@@ -335,7 +389,8 @@ out:
 static bool is_account_file(const char *base, const void *ud)
 {
 	(void)ud;
-	return strcmp(base, "private_key.pem") == 0 || strcmp(base, "regr.json") == 0;
+	return strcmp(base, "private_key.pem") == 0 || strcmp(base, "regr.json") == 0 ||
+	       strcmp(base, "private_key.pem.next") == 0;
 }
 
 /* acct_ensure's work once the account lock is held: the files are looked
@@ -348,7 +403,7 @@ static int ensure_locked(struct acme *a, const struct store *s, const char *dir,
 {
 	char keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
 	EVP_PKEY *key = NULL;
-	char *url = NULL, *pem = NULL;
+	char *url = NULL, *pem = NULL, *id = NULL;
 	bool key_on_disk;
 	int ret = -1;
 
@@ -358,9 +413,9 @@ static int ensure_locked(struct acme *a, const struct store *s, const char *dir,
 	store_remove_temps(dir, is_account_file, NULL);
 	key_on_disk = store_exists(keyp);
 	if (key_on_disk && store_exists(regr))
-		return acct_load(a, s, key_out, e);
+		return acct_load_dir(a, s, dir, key_out, e);
 	if (key_on_disk && (!(key = crypto_key_load(keyp, e)) ||
-	                    lookup_by_key(a, key, p, log, &url, e) < 0))
+	                    acct_lookup(a, key, log, &url, e) < 0))
 		goto out;
 	if (!url && register_new(a, &key, p, log, &url, e) < 0)
 		goto out;
@@ -374,7 +429,7 @@ static int ensure_locked(struct acme *a, const struct store *s, const char *dir,
 		if (!pem || store_write_atomic(keyp, pem, strlen(pem), 0600, e) < 0)
 			goto out;
 	}
-	if (write_regr(regr, url, p->email, e) < 0)
+	if (!(id = acct_key_id(key, e)) || write_regr(regr, url, p->email, id, e) < 0)
 		goto out;
 	a->kid = url;
 	url = NULL;
@@ -388,6 +443,7 @@ out:
 		free(pem);
 	}
 	free(url);
+	free(id);
 	EVP_PKEY_free(key);
 	return ret;
 }
@@ -412,27 +468,33 @@ static int load_certbot(struct acme *a, const char *dir, const char *id, struct 
 int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
                 struct log *log, EVP_PKEY **key_out, struct error *e)
 {
-	char dir[PATH_MAX], keyp[PATH_MAX + 32], regr[PATH_MAX + 32];
+	char dir[PATH_MAX], found[PATH_MAX];
 	int lock = -1, ret;
 
 	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
 		return -1;
-	if (p->account_id)
+	/* A lineage taken over from certbot names certbot's account. */
+	if (p->account_id && certbot_account_id_valid(p->account_id) &&
+	    snprintf(found, sizeof(found), "%s/%s/private_key.json", dir, p->account_id) <
+	            (int)sizeof(found) &&
+	    store_exists(found))
 		return load_certbot(a, dir, p->account_id, log, key_out, e);
-	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
-	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
-	/* In a config dir certbot made, acmehook without an account of its
-	 * own for the server uses certbot's, rather than registering another. */
-	if (!store_exists(keyp) && !store_exists(regr)) {
-		char id[80];
-		int found = certbot_account_sole(dir, id, sizeof(id), e);
-		if (found != 0)
-			return found < 0 ? -1 : load_certbot(a, dir, id, log, key_out, e);
-	}
 	/* The common case needs no lock: a record is written only after its
-	 * key, so when both are there the pair is complete. */
-	if (store_exists(keyp) && store_exists(regr))
-		return acct_load(a, s, key_out, e);
+	 * key, so when both are there the pair is complete. An --account
+	 * that is not stored is an error, not a reason to register. */
+	ret = acct_locate(s, a->dir_url, p->account_id, false, found, sizeof(found), e);
+	if (ret != 0)
+		return ret < 0 ? -1 : acct_load_dir(a, s, found, key_out, e);
+	/* In a config dir certbot made, acmehook without an account of its
+	 * own for the server (not even a key) uses certbot's, rather than
+	 * registering another. */
+	snprintf(found, sizeof(found), "%s/private_key.pem", dir);
+	if (!store_exists(found)) {
+		char id[80];
+		ret = certbot_account_sole(dir, id, sizeof(id), e);
+		if (ret != 0)
+			return ret < 0 ? -1 : load_certbot(a, dir, id, log, key_out, e);
+	}
 	/* Creating, or a key without its record: one run at a time, so that
 	 * runs started together register one account, not one each with
 	 * the last key and the last record from different ones. */

@@ -116,7 +116,7 @@ int cmd_revoke(struct engine *eng, struct error *e)
 	if (acme_open(&a, &eng->http, &eng->log, config_server_url(s.server), e) < 0)
 		goto out;
 	acme_set_deadline(&a, s.timeout);
-	if (acct_load(&a, &eng->store, &acct_key, e) == 0) {
+	if (acct_load(&a, &eng->store, s.account, &acct_key, e) == 0) {
 		if (acme_post(&a, "revoking the certificate", acme_resource(&a, "revokeCert"), payload,
 		              &r, e) == 0)
 			done = true;
@@ -138,6 +138,10 @@ int cmd_revoke(struct engine *eng, struct error *e)
 	}
 	fprintf(eng->out, "Revoked the certificate %s (serial %s, reason %s).\n", cert_path,
 	        ci.serial, s.reason ? s.reason : "unspecified");
+	/* certbot asks whether to delete a revoked lineage; here it is kept
+	 * unless --delete-after-revoke says otherwise. */
+	if (name && eng->base.delete_after_revoke == 1 && cmd_delete_lineage(eng, name, e) < 0)
+		goto out;
 	ret = 0;
 out:
 	acme_reply_free(&r);

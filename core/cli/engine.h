@@ -94,6 +94,22 @@ int cmd_plugins(struct engine *eng, struct error *e);
 int cmd_install(struct engine *eng, struct error *e);
 /* `script test SCRIPT --domain NAME`: exercise a Lua provider or deploy step. */
 int cmd_script(struct engine *eng, struct error *e);
+/* cmd_account.c: register, show_account, update_account, unregister. */
+int cmd_register(struct engine *eng, struct error *e);
+int cmd_show_account(struct engine *eng, struct error *e);
+int cmd_update_account(struct engine *eng, struct error *e);
+int cmd_unregister(struct engine *eng, struct error *e);
+/* cmd_delete.c: delete --cert-name NAME. */
+int cmd_delete(struct engine *eng, struct error *e);
+/* Remove lineage NAME (its live/, archive/, renewal file, status record
+ * and recorded order) under its lock, without asking. */
+int cmd_delete_lineage(struct engine *eng, const char *name, struct error *e);
+
+/* Before what cannot be undone: 0 under -n, else ask QUESTION on the
+ * terminal; no terminal, or an answer other than yes, is an error naming
+ * WHAT. */
+int cmd_confirm(struct engine *eng, const char *question, const char *what,
+                   struct error *e);
 
 /* Propagation settings from S. */
 void engine_propagation(const struct settings *s, struct dns_propagation_cfg *cfg);

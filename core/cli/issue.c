@@ -192,11 +192,42 @@ out:
 	return ret;
 }
 
+/* certbot's --reuse-key: a lineage that has a key renews with it, unless
+ * --new-key asks for a new one this once (which later renewals then
+ * reuse). Returns 1 with *KEY set, 0 when no key is reused. */
+static int reused_key(struct engine *eng, const struct settings *s, const char *name,
+                      EVP_PKEY **key, struct error *e)
+{
+	char p[PATH_MAX];
+	EVP_PKEY *k = NULL;
+
+	if (s->reuse_key != 1 || s->no_reuse_key == 1 || s->new_key == 1 || !name ||
+	    !store_live_exists(&eng->store, name))
+		return 0;
+	if (store_live_path(&eng->store, name, "privkey", p, sizeof(p)) < 0 ||
+	    !(k = crypto_key_load(p, e)))
+		return -1;
+	if (!key_fits(k, s)) {
+		EVP_PKEY_free(k);
+		return err_set(e, EXIT_USAGE,
+		               "%s: --reuse-key keeps its key %s, which is not of the configured key "
+		               "type; add --new-key to make a new key once",
+		               name, p);
+	}
+	log_msg(&eng->log, LVL_INFO, "Reusing the private key of %s", name);
+	*key = k;
+	return 1;
+}
+
 int issue_cert_key(struct engine *eng, const struct settings *s, const struct acme *a,
                    const char *name, EVP_PKEY **key, struct error *e)
 {
 	struct order_record rec = {0};
 	EVP_PKEY *k = NULL;
+	int reused = reused_key(eng, s, name, key, e);
+
+	if (reused != 0)
+		return reused < 0 ? -1 : 0;
 
 	/* A dry run neither resumes nor discards the lineage's recorded order:
 	 * it leaves the work dir as it found it. */

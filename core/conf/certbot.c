@@ -24,7 +24,7 @@ static const char *const top_used[] = {"version", "archive_dir", "cert", "privke
 static const char *const params_applied[] = {
 	"account",     "server",   "key_type",  "elliptic_curve", "rsa_key_size",
 	"preferred_chain", "pre_hook", "post_hook", "renew_hook",    "deploy_hook",
-	"dns_rfc2136_propagation_seconds", NULL};
+	"dns_rfc2136_propagation_seconds", "reuse_key", NULL};
 /* [renewalparams] keys that make the routes. */
 static const char *const params_routing[] = {"authenticator",    "webroot_path",
                                              "dns_rfc2136_credentials", "manual_auth_hook",
@@ -573,6 +573,7 @@ static int put_body(struct buf *b, const struct cobj_file *f, const struct setti
 	    cobj_put(b, "post_hook", s->post_hook, e) < 0 ||
 	    cobj_put(b, "preferred_chain", s->preferred_chain, e) < 0 ||
 	    cobj_put(b, "server", server_url, e) < 0 || put_routes(b, s, path, e) < 0 ||
+	    (s->reuse_key == 1 && s->no_reuse_key != 1 && cobj_put(b, "reuse_key", "True", e) < 0) ||
 	    (s->dns_propagation_seconds >= 0 &&
 	     cobj_put_int(b, "dns_rfc2136_propagation_seconds", s->dns_propagation_seconds, e) < 0))
 		return -1;

@@ -34,12 +34,19 @@ enum special {
 };
 
 /* The headings of --help, in order; H_NONE rows are not shown. */
-enum help_group { H_NONE, H_VALIDATION, H_DNS, H_DEPLOY, H_COMMON, H_COUNT };
+enum help_group { H_NONE, H_VALIDATION, H_DNS, H_DEPLOY, H_ACCOUNT, H_COMMON, H_COUNT };
+
+/* settings.h's HELP_ bits are these groups, one bit each. */
+_Static_assert(HELP_VALIDATION == 1u << (H_VALIDATION - 1) && HELP_DNS == 1u << (H_DNS - 1) &&
+               HELP_DEPLOY == 1u << (H_DEPLOY - 1) && HELP_ACCOUNT == 1u << (H_ACCOUNT - 1) &&
+               HELP_COMMON == 1u << (H_COMMON - 1) && HELP_ALL == (1u << (H_COUNT - 1)) - 1,
+               "HELP_ bits and help groups differ");
 
 static const char *const group_titles[H_COUNT] = {
 	[H_VALIDATION] = "validation (positional: applies to the -d flags after it):",
 	[H_DNS] = "dns-01:",
 	[H_DEPLOY] = "deployment:",
+	[H_ACCOUNT] = "account:",
 	[H_COMMON] = "common options (certbot's names):",
 };
 
@@ -381,6 +388,11 @@ static int apply(struct parse *ps, const struct optdef *o, const char *val, cons
 		s->server = strdup("letsencrypt-staging");
 		return s->server ? 0 : err_nomem(e);
 	case SP_HELP:
+		/* "certonly --help": the command becomes the help topic. */
+		if (s->command && strcmp(s->command, "help") != 0 &&
+		    conf_strv_push(&s->args, s->command) < 0)
+			return err_nomem(e);
+		/* fall through */
 	case SP_VERSION:
 		free(s->command);
 		s->command = strdup(d->sp == SP_HELP ? "help" : "version");
@@ -425,13 +437,13 @@ int settings_apply(struct settings *s, const char *key, const char *value, const
 
 /* --- the command line ---------------------------------------------------- */
 
-/* A word that is not a flag: the command, or (for `script` only) one of
- * the words after it. */
+/* A word that is not a flag: the command, or (for `script` and for
+ * `help`'s topic only) one of the words after it. */
 static int take_word(struct settings *s, const char *a, struct error *e)
 {
 	if (!s->command)
 		return (s->command = strdup(a)) ? 0 : err_nomem(e);
-	if (strcmp(s->command, "script") != 0)
+	if (strcmp(s->command, "script") != 0 && strcmp(s->command, "help") != 0)
 		return err_set(e, EXIT_USAGE, "unexpected argument \"%s\" (the command is %s)", a,
 		               s->command);
 	return conf_strv_push(&s->args, a) == 0 ? 0 : err_nomem(e);
@@ -526,7 +538,8 @@ int settings_from_argv(struct settings *s, int argc, char **argv, struct error *
 			goto out;
 		}
 	}
-	if (finish_routes(&ps, e) < 0)
+	if (finish_routes(&ps, e) < 0 ||
+	    (s->webroot_map && settings_webroot_map(s, s->webroot_map, true, e) < 0))
 		goto out;
 	ret = 0;
 out:
@@ -563,9 +576,11 @@ static void help_line(FILE *out, const struct optdef *o)
 	}
 }
 
-void settings_help(FILE *out)
+void settings_help(FILE *out, unsigned groups)
 {
 	for (int g = H_NONE + 1; g < H_COUNT; g++) {
+		if (!(groups & (1u << (g - 1))))
+			continue;
 		fprintf(out, "\n%s\n", group_titles[g]);
 		for (size_t i = 0; i < N_OPTIONS; i++)
 			if (options[i].group == (enum help_group)g && options[i].help)

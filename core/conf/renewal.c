@@ -162,6 +162,8 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	    kv(&b, "pre_hook", s->pre_hook, e) < 0 || kv(&b, "post_hook", s->post_hook, e) < 0 ||
 	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 ||
 	    kv(&b, "failure_hook", s->failure_hook, e) < 0 || kv(&b, "email", s->email, e) < 0 ||
+	    kv(&b, "account", s->account, e) < 0 ||
+	    (s->reuse_key == 1 && s->no_reuse_key != 1 && kv(&b, "reuse_key", "True", e) < 0) ||
 	    kv(&b, "dns_resolver", res.data, e) < 0 ||
 	    (strcmp(s->dns_propagation, "authoritative") != 0 &&
 	     kv(&b, "dns_propagation", s->dns_propagation, e) < 0) ||

@@ -297,6 +297,11 @@ static int resolve_one(const struct settings *s, struct route *r, struct error *
 				               s->instances[i].name);
 			if (route_copy(&c, &s->instances[i].r) < 0)
 				return err_nomem(e);
+			free(c.name);
+			if (!(c.name = strdup(s->instances[i].name))) {
+				route_free(&c);
+				return err_nomem(e);
+			}
 			route_free(r);
 			*r = c;
 			return 0;
@@ -507,5 +512,7 @@ int settings_defaults(struct settings *s, struct error *e)
 	if (s->dns_nameserver_port > 65535)
 		return err_set(e, EXIT_USAGE, "--dns-nameserver-port %d is not a port",
 		               s->dns_nameserver_port);
+	if (s->webroot_map && settings_webroot_map(s, s->webroot_map, false, e) < 0)
+		return -1;
 	return settings_resolve_instances(s, e);
 }

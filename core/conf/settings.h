@@ -91,6 +91,15 @@ int settings_resolve_instances(struct settings *s, struct error *e);
  * name beats a "*.suffix" pattern, a longer suffix beats a shorter one. */
 const struct route *settings_pattern_route(const struct settings *s, const char *name);
 
+/* --- webroot_map.c -------------------------------------------------------- */
+
+/* Apply certbot's --webroot-map JSON ({"NAME,NAME": "DIR", ...}) to S:
+ * with ADD_NAMES (the command line) its names are added as -d would add
+ * them and routed to webroot DIR; otherwise only names of S without a
+ * route (or webroot without a path) get DIR. EXIT_USAGE for a value that
+ * is not such an object, naming the fault. */
+int settings_webroot_map(struct settings *s, const char *json, bool add_names, struct error *e);
+
 /* Presets for --server. Returns the URL for NAME, or NAME itself. */
 const char *config_server_url(const char *name);
 
@@ -103,8 +112,19 @@ int settings_from_argv(struct settings *s, int argc, char **argv, struct error *
  * file:line for errors. Used by cli.ini and renewal files. */
 int settings_apply(struct settings *s, const char *key, const char *value, const char *origin,
                    struct error *e);
-/* Print the options' part of --help: one line per option, by group. */
-void settings_help(FILE *out);
+/* The groups of --help's options, as bits for settings_help, in the order
+ * of their headings. */
+enum {
+	HELP_VALIDATION = 1,
+	HELP_DNS = 2,
+	HELP_DEPLOY = 4,
+	HELP_ACCOUNT = 8,
+	HELP_COMMON = 16,
+	HELP_ALL = 31,
+};
+/* Print the options' part of --help: one line per option, under the
+ * headings of GROUPS only. */
+void settings_help(FILE *out, unsigned groups);
 /* Print the options as the roff body of acmehook(1)'s OPTIONS section:
  * one subsection per --help group, one tagged paragraph per option with
  * its aliases, then the certbot flags accepted without effect. */

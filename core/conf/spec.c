@@ -15,8 +15,10 @@ void route_free(struct route *r)
 	for (size_t i = 0; r->opts && r->opts[i]; i++)
 		free(r->opts[i]);
 	free(r->opts);
+	free(r->name);
 	r->plugin = NULL;
 	r->opts = NULL;
+	r->name = NULL;
 }
 
 int route_copy(struct route *dst, const struct route *src)
@@ -25,7 +27,8 @@ int route_copy(struct route *dst, const struct route *src)
 	size_t n = 0;
 	int ret = -1;
 
-	if (src->plugin && !(r.plugin = strdup(src->plugin)))
+	if ((src->plugin && !(r.plugin = strdup(src->plugin))) ||
+	    (src->name && !(r.name = strdup(src->name))))
 		goto out;
 	while (src->opts && src->opts[n])
 		n++;
@@ -93,6 +96,8 @@ bool route_equal(const struct route *a, const struct route *b)
 		return false;
 	if (a->plugin && strcmp(a->plugin, b->plugin) != 0)
 		return false;
+	if ((a->name == NULL) != (b->name == NULL) || (a->name && strcmp(a->name, b->name) != 0))
+		return false;
 	while (a->opts && a->opts[na])
 		na++;
 	while (b->opts && b->opts[nb])
@@ -112,7 +117,8 @@ bool route_equal(const struct route *a, const struct route *b)
 static int put_encoded(struct buf *b, const char *v)
 {
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		int rc = (*p == '%' || *p == ';' || *p == '=' || *p < 0x20 || *p == 0x7f ||
+		int rc = (*p == '%' || *p == ';' || *p == '=' || *p == '[' || *p == ']' || *p < 0x20 ||
+		          *p == 0x7f ||
 		          (p == (const unsigned char *)v && *p == ' ') || (!p[1] && *p == ' '))
 		                 ? buf_printf(b, "%%%02X", *p)
 		                 : buf_append(b, p, 1);
@@ -128,6 +134,8 @@ char *route_format(const struct route *r)
 	char *ret = NULL;
 
 	if (!r->plugin || buf_puts(&b, r->plugin) < 0)
+		goto out;
+	if (r->name && (buf_puts(&b, "[") < 0 || put_encoded(&b, r->name) < 0 || buf_puts(&b, "]") < 0))
 		goto out;
 	for (size_t i = 0; r->opts && r->opts[i] && r->opts[i + 1]; i += 2)
 		if (buf_puts(&b, "; ") < 0 || put_encoded(&b, r->opts[i]) < 0 ||
@@ -183,7 +191,18 @@ int route_parse(const char *text, struct route *r)
 
 		trim_span(&seg, &n);
 		if (first) {
-			if (n == 0 || !(out.plugin = strndup(seg, n)))
+			const char *br = memchr(seg, '[', n);
+			if (n == 0)
+				goto out;
+			/* "PLUGIN[NAME]": the instance name, encoded like values. */
+			if (br) {
+				if (seg[n - 1] != ']' || br == seg || br + 2 == seg + n ||
+				    !(out.name = decode(br + 1, (size_t)(seg + n - 1 - br - 1))) ||
+				    !*out.name)
+					goto out;
+				n = (size_t)(br - seg);
+			}
+			if (!(out.plugin = strndup(seg, n)))
 				goto out;
 		} else if (n) {
 			const char *eq = memchr(seg, '=', n);

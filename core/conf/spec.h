@@ -14,6 +14,8 @@
 struct route {
 	char *plugin;       /* e.g. "webroot"; NULL: not given */
 	char **opts;        /* NULL-terminated key, value, key, value ... */
+	char *name;         /* the cli.ini [instance NAME] it came from, so logs and
+	                     * errors can say NAME; NULL when none */
 };
 
 /* Deep-copy SRC into DST (overwritten, not freed). Returns 0, or -1 when
@@ -26,11 +28,12 @@ const char *route_opt(const struct route *r, const char *key);
 /* Set option KEY to a copy of VALUE, replacing an earlier value. Returns
  * 0, or -1 when out of memory. */
 int route_set_opt(struct route *r, const char *key, const char *value);
-/* Same plugin and same options, in any order. */
+/* Same plugin, instance name and options, in any order. */
 bool route_equal(const struct route *a, const struct route *b);
 
-/* A route as one line: "PLUGIN; key=value; ..." with '%', ';', '=' and
- * control bytes percent-encoded. Returns a string the caller frees, or
+/* A route as one line: "PLUGIN; key=value; ...", or "PLUGIN[NAME]; ..."
+ * for an instance named NAME, with '%', ';', '=', '[', ']' and control
+ * bytes percent-encoded. Returns a string the caller frees, or
  * NULL when R has no plugin or memory ran out. */
 char *route_format(const struct route *r);
 /* Parse route_format's form into *R (overwritten only on success).

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/log.h"
 #include "conf/credentials.h"
@@ -139,28 +140,75 @@ static const struct plugin_module *authenticator_for(const struct route_ctx *ctx
 	return m;
 }
 
-/* The challenge type NAME is validated with by module M: dns-01 for a
- * wildcard; else the first type of --preferred-challenges that M answers
- * ("http" and "dns" as certbot spells them too); else http-01 when M
- * answers it. */
-static enum challenge_type pick_challenge(const struct settings *s,
-                                          const struct plugin_module *m, bool wildcard)
+/* certbot's --preferred-challenges, parsed: the types in order of
+ * preference. */
+struct prefs {
+	enum challenge_type t[8];
+	size_t n;
+	const char *text; /* as given, for messages */
+};
+
+/* "dns-01,http-01" (or "dns, http"): comma or blank separated, "http" and
+ * "dns" short for http-01 and dns-01. tls-alpn-01 is accepted and skipped,
+ * as certbot skips types its authenticator lacks: no plugin answers it. */
+static int parse_prefs(const char *text, struct prefs *p, struct error *e)
 {
-	const char *p = s->preferred_challenges;
+	char word[32];
 
-	if (wildcard || !m->http01)
-		return CHALLENGE_DNS_01;
-	while (p && *p) {
-		size_t n = strcspn(p, ", \t");
-
-		if (m->dns01 && ((n == 3 && !strncmp(p, "dns", 3)) || (n == 6 && !strncmp(p, "dns-01", 6))))
-			return CHALLENGE_DNS_01;
-		if ((n == 4 && !strncmp(p, "http", 4)) || (n == 7 && !strncmp(p, "http-01", 7)))
-			return CHALLENGE_HTTP_01;
-		p += n;
-		p += strspn(p, ", \t");
+	memset(p, 0, sizeof(*p));
+	p->text = text;
+	for (const char *c = text; c && *c;) {
+		size_t len = strcspn(c, ", \t");
+		if (len >= sizeof(word))
+			return err_set(e, EXIT_USAGE, "--preferred-challenges: unknown type \"%.*s\"",
+			               (int)len, c);
+		memcpy(word, c, len);
+		word[len] = '\0';
+		c += len;
+		c += strspn(c, ", \t");
+		if (!len)
+			continue;
+		if (strcasecmp(word, "http-01") == 0 || strcasecmp(word, "http") == 0) {
+			if (p->n < 8)
+				p->t[p->n++] = CHALLENGE_HTTP_01;
+		} else if (strcasecmp(word, "dns-01") == 0 || strcasecmp(word, "dns") == 0) {
+			if (p->n < 8)
+				p->t[p->n++] = CHALLENGE_DNS_01;
+		} else if (strcasecmp(word, "tls-alpn-01") != 0) {
+			return err_set(e, EXIT_USAGE,
+			               "--preferred-challenges: unknown type \"%s\" (known: http-01, "
+			               "dns-01, tls-alpn-01; http and dns for short)",
+			               word);
+		}
 	}
-	return CHALLENGE_HTTP_01;
+	return 0;
+}
+
+/* The challenge NAME is validated with by module M: without preferences,
+ * http-01 when M has it and NAME is no wildcard, else dns-01; with them,
+ * the first preferred type M can answer for NAME, or a refusal. */
+static int pick_challenge(const struct prefs *p, const struct plugin_module *m,
+                          const struct route *rt, const char *name, bool wildcard,
+                          enum challenge_type *out, struct error *e)
+{
+	/* An address is always http-01, whatever the preference says:
+	 * RFC 8738 gives it no dns-01 (route_one refused other plugins). */
+	if (!p->text || settings_is_ip(name)) {
+		*out = (wildcard || !m->http01) ? CHALLENGE_DNS_01 : CHALLENGE_HTTP_01;
+		return 0;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if ((p->t[i] == CHALLENGE_HTTP_01 && m->http01 && !wildcard) ||
+		    (p->t[i] == CHALLENGE_DNS_01 && m->dns01)) {
+			*out = p->t[i];
+			return 0;
+		}
+	}
+	return err_set(e, EXIT_USAGE,
+	               "--preferred-challenges %s: %s can do none of them for %s (it does %s%s%s)%s",
+	               p->text, rt->name ? rt->name : rt->plugin, name, m->http01 ? "http-01" : "",
+	               m->http01 && m->dns01 ? " and " : "", m->dns01 ? "dns-01" : "",
+	               wildcard ? "; a wildcard needs dns-01" : "");
 }
 
 /* Give name I of the settings its instance (shared by names with equal
@@ -168,7 +216,7 @@ static enum challenge_type pick_challenge(const struct settings *s,
  * dns-01 its record and zone, which the plugin is asked to accept now: a
  * CNAME into a zone it cannot update must stop us before any order. */
 static int route_one(const struct route_ctx *ctx, struct routed *r, const struct route **routes,
-                     size_t i, struct error *e)
+                     const struct prefs *prefs, size_t i, struct error *e)
 {
 	const struct route *rt = &ctx->settings->routes[i];
 	const char *name = ctx->settings->domains[i];
@@ -179,7 +227,7 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	struct host_instance *hi = NULL;
 
 	m = authenticator_for(ctx, rt, name, wildcard, e);
-	if (!m)
+	if (!m || pick_challenge(prefs, m, rt, name, wildcard, &rn->challenge, e) < 0)
 		return -1;
 	/* An address has no DNS zone to put a record in: RFC 8738 leaves
 	 * http-01 (and tls-alpn-01) as its only challenges. Say so before
@@ -193,9 +241,13 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 		if (route_equal(routes[k], rt))
 			hi = r->insts[k];
 	if (!hi) {
-		char iname[64];
+		char iname[256];
 
-		snprintf(iname, sizeof(iname), "%s#%zu", rt->plugin, r->n_insts + 1);
+		/* A cli.ini instance is called what the user called it. */
+		if (rt->name)
+			snprintf(iname, sizeof(iname), "%s", rt->name);
+		else
+			snprintf(iname, sizeof(iname), "%s#%zu", rt->plugin, r->n_insts + 1);
 		hi = make_instance(ctx, r->dns, rt, iname, e);
 		if (!hi) {
 			err_prefix(e, "%s", name);
@@ -208,9 +260,6 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	if (!rn->name)
 		return err_nomem(e);
 	rn->inst = hi;
-	/* An address is always http-01, whatever the preference says. */
-	rn->challenge = settings_is_ip(name) ? CHALLENGE_HTTP_01
-	                                     : pick_challenge(ctx->settings, m, wildcard);
 	if (rn->challenge != CHALLENGE_DNS_01)
 		return 0;
 	if (locate_record(ctx, r->dns, name, &rn->record_name, &rn->zone, e) < 0)
@@ -258,6 +307,7 @@ int route_names(const struct route_ctx *ctx, struct routed *out, struct error *e
 	const struct settings *s = ctx->settings;
 	const struct route **routes = NULL;
 	struct routed r = {0};
+	struct prefs prefs;
 	int ret = -1;
 
 	r.names = calloc(s->n_domains ? s->n_domains : 1, sizeof(*r.names));
@@ -269,11 +319,13 @@ int route_names(const struct route_ctx *ctx, struct routed *out, struct error *e
 		err_nomem(e);
 		goto out;
 	}
+	if (parse_prefs(s->preferred_challenges, &prefs, e) < 0)
+		goto out;
 	r.dns = lineage_dns(ctx, e);
 	if (!r.dns)
 		goto out;
 	for (size_t i = 0; i < s->n_domains; i++)
-		if (route_one(ctx, &r, routes, i, e) < 0)
+		if (route_one(ctx, &r, routes, &prefs, i, e) < 0)
 			goto out;
 	if (route_deploys(ctx, &r, e) < 0)
 		goto out;

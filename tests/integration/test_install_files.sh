@@ -97,7 +97,7 @@ check "man: only known requests" bash -c "! grep -nE \"^[.']\" '$PAGE' |
 mapfile -t longs < <(grep -oE -- '--[a-z0-9][a-z0-9-]*' "$AH_T/help.txt" | sort -u)
 [ "${#longs[@]}" -gt 40 ] || ah_die "only ${#longs[@]} long options in --help"
 mapfile -t cmds < <(sed -n '/^commands:/,/^$/p' "$AH_T/help.txt" |
-  grep -oE '^  [a-z]+' | tr -d ' ')
+  grep -oE '^  [a-z_]+' | tr -d ' ')
 [ "${#cmds[@]}" -ge 6 ] || ah_die "only ${#cmds[@]} commands in --help"
 
 missing_man=() missing_compl=()
@@ -116,7 +116,7 @@ check "completion: all long options of --help (missing: ${missing_compl[*]:-none
   test "${#missing_compl[@]}" -eq 0
 for c in "${cmds[@]}"; do
   check "man: command $c" grep -qx "$c" <(grep -A1 -x '\.TP' "$PAGE" | sed -n 's/^\.B //p')
-  check "completion: command $c" grep -qE "compgen -W '([a-z]+ )*$c( [a-z]+)*' " "$COMPL"
+  check "completion: command $c" grep -qE "compgen -W '([a-z_]+ )*$c( [a-z_]+)*' " "$COMPL"
 done
 
 # ----------------------------------------------------------- completion
@@ -132,7 +132,7 @@ complete_words() {
     COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _acmehook
     [ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPL" "$@" | sort | tr '\n' ' '
 }
-check "completion: a command" test "$(complete_words acmehook re)" = "renew revoke "
+check "completion: a command" test "$(complete_words acmehook re)" = "register renew revoke "
 check "completion: a flag" test "$(complete_words acmehook renew --lock-t)" = "--lock-timeout "
 check "completion: a flag's literal values" \
   test "$(complete_words acmehook certonly --key-type '')" = "ecdsa rsa "

@@ -209,7 +209,7 @@ static void test_help(const char *dir)
 	CHECK(f != NULL);
 	if (!f)
 		return;
-	settings_help(f);
+	settings_help(f, HELP_ALL);
 	n = ftell(f);
 	rewind(f);
 	text = calloc(1, (size_t)n + 1);
@@ -548,6 +548,23 @@ int main(void)
 		CHECK(text != NULL && strchr(text + strlen("webroot; "), ';') == NULL);
 		CHECK(route_parse(text, &back) == 0);
 		CHECK(route_equal(&r, &back));
+		free(text);
+		route_free(&r);
+		route_free(&back);
+	}
+	{
+		/* A cli.ini instance keeps its name through the renewal file. */
+		struct route r = {0}, back = {0};
+		char *text;
+		r.plugin = strdup("dns-rfc2136");
+		r.name = strdup("zone[a];b");
+		route_set_opt(&r, "credentials", "/etc/x.ini");
+		text = route_format(&r);
+		CHECK(text != NULL && strncmp(text, "dns-rfc2136[zone%5Ba%5D%3Bb]; ", 30) == 0);
+		CHECK(route_parse(text, &back) == 0);
+		CHECK(route_equal(&r, &back));
+		CHECK(back.name && strcmp(back.name, "zone[a];b") == 0);
+		CHECK(route_parse("webroot[]; webroot-path=/x", &back) < 0);
 		free(text);
 		route_free(&r);
 		route_free(&back);
