@@ -83,7 +83,8 @@ unchanged() {
   cmp -s "$CONF" "$SAVED/conf" || why+=("the renewal file changed")
   if [ -e "$SAVED/status" ]; then
     [ "$(status_state "$STATUS" 2>&1)" = "$(status_state "$SAVED/status")" ] ||
-      why+=("the status record changed")
+      why+=("the status record changed: $(diff <(status_state "$SAVED/status") \
+        <(status_state "$STATUS" 2>&1) | tr '\n' ' ')")
   else
     [ ! -e "$STATUS" ] || why+=("a status record appeared")
   fi
