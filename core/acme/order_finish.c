@@ -4,7 +4,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "acme/order.h"
 #include "acme/order_finish.h"
 #include "acme/order_poll.h"
 #include "base/b64.h"

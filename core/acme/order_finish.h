@@ -12,7 +12,12 @@
 #include "base/err.h"
 
 struct log;
-struct order_result;
+
+/* What an order yields (order.h's order_issue). */
+struct order_result {
+	char **chains;      /* PEM chains: [0] the default, then alternates; NULL-terminated */
+	size_t n_chains;
+};
 
 /* Whether E is a request whose answer was lost on the way back (a reset
  * or a timeout), so the CA may have acted on it. */

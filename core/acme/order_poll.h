@@ -14,7 +14,7 @@
 #include "base/err.h"
 
 /* The first wait, and the longest; each wait doubles the one before. */
-#define ORDER_POLL_FIRST_MS 25L
+#define ORDER_POLL_FIRST_MS 10L
 #define ORDER_POLL_CAP_MS 3000L
 /* The longest a Retry-After is followed within one run. */
 #define ORDER_POLL_RETRY_AFTER_MAX_S 60L
