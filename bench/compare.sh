@@ -219,17 +219,6 @@ last_error() {
   cat "$@" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 | tr -d '|' | cut -c1-120
 }
 
-# children_cpu_ms FILE: user+system ms of the shell's waited-for children, from
-# the output of bash's `times` saved in FILE (`times` must run in the measuring
-# shell itself, not in a $(...) subshell). Its ms precision beats GNU time's
-# %U/%S (10 ms).
-children_cpu_ms() {
-  awk 'NR == 2 {
-    t = 0
-    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-    printf "%d", t * 1000 + 0.5 }' "$1"
-}
-
 # measure CLIENT MODE STATE NAME TAG [STATS]: time one run; append a sample
 # line "ok wall_ms rss_kib cpu_ms" to $B/CLIENT.STATS.samples (STATS defaults
 # to MODE); on failure remember the first reason in $B/CLIENT.STATS.reason.

@@ -10,13 +10,20 @@
 # 3. Where acmehook's memory goes: the peak RSS of a program that only
 #    links libcurl and calls curl_global_init, against acmehook's.
 # 4. acmehook alone against its own Pebble: fsyncs per issuance (strace),
-#    HTTP requests per issuance, and the instruction counts of
-#    bench/instructions.sh (BENCH_INSTRUCTIONS=0 leaves them out).
+#    HTTP requests per issuance, wall and CPU time when it trusts the
+#    system's store (no --ca-bundle; BENCH_N1 runs, in a private mount
+#    namespace whose /etc/ssl/certs is a copy of this machine's with
+#    Pebble's TLS certificate added), and the instruction counts of
+#    bench/instructions.sh (BENCH_INSTRUCTIONS=0 leaves them out). With
+#    BENCH_BASELINE=BINARY (an acmehook built from an earlier checkout,
+#    its plugins beside it as for AH_BIN), the fsyncs and the system-store
+#    runs are measured for it too, as "before" (BENCH_BASELINE_LABEL names
+#    it in the report).
 # 5. bench/renew_parallel.sh and bench/renew_noop.sh, when they exist.
 #
-# Environment: BENCH_N1, BENCH_N10, BENCH_INSTRUCTIONS, BENCH_RESULTS (the
-# file written, default bench/RESULTS.md), AH_BIN, BENCH_NO_INSTALL, and
-# what compare.sh reads. Nothing here asserts a time.
+# Environment: BENCH_N1, BENCH_N10, BENCH_INSTRUCTIONS, BENCH_BASELINE(_LABEL),
+# BENCH_RESULTS (the file written, default bench/RESULTS.md), AH_BIN,
+# BENCH_NO_INSTALL, and what compare.sh reads. Nothing here asserts a time.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -124,33 +131,80 @@ RSS_VERSION=$(rss_of "$AH_BIN" --version)
   AH_TEST_NAME=bench-run
   ah_setup >/dev/null 2>&1
   ah_start_all PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 >/dev/null 2>&1 || exit 1
-  # cmd NAME...: CMD is one issuance of the names, existing account.
+  # cmd TAG BIN NAME...: CMD is one issuance of the names by BIN in the
+  # state directory STATE of TAG, whose first run registers the account.
+  # With SYSTEM_TRUST set, no --ca-bundle.
   cmd() {
     local n
-    CMD=(env -u ACMEHOOK_CA_BUNDLE "$AH_BIN" certonly --webroot -w "$AH_WEBROOT" -n --agree-tos
-      --server "$AH_DIR_URL" --key-type ecdsa --ca-bundle "$AH_CA_BUNDLE"
-      --config-dir "$AH_CONFIG" --work-dir "$AH_WORK" --logs-dir "$AH_LOGDIR")
+    STATE="$W/state-$1"
+    CMD=(env -u ACMEHOOK_CA_BUNDLE "$2" certonly --webroot -w "$AH_WEBROOT" -n --agree-tos
+      --server "$AH_DIR_URL" --key-type ecdsa --config-dir "$STATE/config"
+      --work-dir "$STATE/work" --logs-dir "$STATE/logs")
+    [ -n "${SYSTEM_TRUST:-}" ] || CMD+=(--ca-bundle "$AH_CA_BUNDLE")
+    shift 2
     for n in "$@"; do CMD+=(-d "$n"); done
   }
-  cmd warmup.run.bench.example.test
-  "${CMD[@]}" >/dev/null 2>&1
-  if command -v strace >/dev/null; then
-    cmd fsync.run.bench.example.test
-    strace -f -o "$W/fsync.strace" -e trace=fsync,fdatasync,sync_file_range,syncfs "${CMD[@]}" \
-      >/dev/null 2>&1 &&
-      grep -cE '^[0-9]+ +(fsync|fdatasync|sync_file_range|syncfs)\(' "$W/fsync.strace" >"$W/fsyncs"
-  fi
+  BINS=(after:"$AH_BIN")
+  [ -z "${BENCH_BASELINE:-}" ] || BINS+=(before:"$BENCH_BASELINE")
+  for tb in "${BINS[@]}"; do
+    tag=${tb%%:*} bin=${tb#*:}
+    cmd "$tag" "$bin" "warmup.$tag.run.bench.example.test"
+    "${CMD[@]}" >/dev/null 2>&1
+    if command -v strace >/dev/null; then
+      cmd "$tag" "$bin" "fsync.$tag.run.bench.example.test"
+      strace -f -o "$W/fsync.strace" -e trace=fsync,fdatasync,sync_file_range,syncfs "${CMD[@]}" \
+        >/dev/null 2>&1 &&
+        grep -cE '^[0-9]+ +(fsync|fdatasync|sync_file_range|syncfs)\(' "$W/fsync.strace" \
+          >"$W/fsyncs.$tag"
+    fi
+  done
   for k in 1 10; do
     names=()
     for ((i = 1; i <= k; i++)); do names+=("n$i.req$k.run.bench.example.test"); done
-    cmd "${names[@]}"
-    l0=$(wc -l <"$AH_LOGDIR/acmehook.log")
+    cmd after "$AH_BIN" "${names[@]}"
+    l0=$(wc -l <"$STATE/logs/acmehook.log")
     "${CMD[@]}" >/dev/null 2>&1
-    tail -n +"$((l0 + 1))" "$AH_LOGDIR/acmehook.log" | grep -cE ' (GET|HEAD|POST) https://' >"$W/requests$k"
+    tail -n +"$((l0 + 1))" "$STATE/logs/acmehook.log" | grep -cE ' (GET|HEAD|POST) https://' \
+      >"$W/requests$k"
   done
+  # Trusting the system's store, as acmehook runs outside tests: its
+  # certificate directory is copied, Pebble's TLS certificate added to the
+  # bundle file and as a hashed link, and the copy bind-mounted over
+  # /etc/ssl/certs in a mount namespace of each run's own. The system's
+  # directory is never changed.
+  sys="$W/system-certs"
+  if unshare -m sh -c "mount --bind '$W' /etc/ssl/certs" 2>/dev/null &&
+    cp -a /etc/ssl/certs "$sys" 2>/dev/null; then
+    cp "$AH_CA_BUNDLE" "$sys/zz-pebble-tls.pem"
+    cat "$AH_CA_BUNDLE" >>"$sys/ca-certificates.crt"
+    h=$(openssl x509 -hash -noout -in "$AH_CA_BUNDLE")
+    k=0
+    while [ -e "$sys/$h.$k" ]; do k=$((k + 1)); done
+    ln -s zz-pebble-tls.pem "$sys/$h.$k"
+    SYSTEM_TRUST=1
+    printf 'client\tmode\ttag\tok\twall_ms\trss_kib\tcpu_ms\n' >"$W/rawsys.tsv"
+    for ((i = 1; i <= N1; i++)); do
+      for tb in "${BINS[@]}"; do
+        tag=${tb%%:*} bin=${tb#*:}
+        cmd "$tag" "$bin" "sys$i.$tag.run.bench.example.test"
+        times >"$W/t0"
+        t0=$(date +%s%N)
+        unshare -m sh -c 'mount --bind "$0" /etc/ssl/certs && exec "$@"' "$sys" "${CMD[@]}" \
+          >/dev/null 2>&1 </dev/null
+        rc=$?
+        t1=$(date +%s%N)
+        times >"$W/t1"
+        printf '%s\t%s\t%s\t%s\t%s\t0\t%s\n' "acmehook-$tag" system "sys$i" $((rc == 0)) \
+          $(((t1 - t0) / 1000000)) \
+          $(($(children_cpu_ms "$W/t1") - $(children_cpu_ms "$W/t0"))) >>"$W/rawsys.tsv"
+      done
+    done
+    unset SYSTEM_TRUST
+  fi
   AH_FINISHED=1
 ) || blog "acmehook's own measurements failed"
-FSYNCS=$(cat "$W/fsyncs" 2>/dev/null || echo -)
+FSYNCS=$(cat "$W/fsyncs.after" 2>/dev/null || echo -)
+FSYNCS_BEFORE=$(cat "$W/fsyncs.before" 2>/dev/null || echo -)
 REQ1=$(cat "$W/requests1" 2>/dev/null || echo -)
 REQ10=$(cat "$W/requests10" 2>/dev/null || echo -)
 
@@ -240,8 +294,24 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"; 
     "$(awk -v a="${RSS[acmehook]}" -v b="$RSS_CURL" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.1f", (a - b) / 1024 }')"
 
   printf '### acmehook per issuance\n\n'
-  printf -- '- fsync calls (strace -f, one name, existing account): %s\n' "$FSYNCS"
-  printf -- '- HTTP requests: %s for one name, %s for ten names\n\n' "$REQ1" "$REQ10"
+  printf -- '- fsync calls (strace -f, one name, existing account): %s' "$FSYNCS"
+  [ -z "${BENCH_BASELINE:-}" ] || printf ' (before: %s)' "$FSYNCS_BEFORE"
+  printf '\n- HTTP requests: %s for one name, %s for ten names\n\n' "$REQ1" "$REQ10"
+  if [ -s "$W/rawsys.tsv" ]; then
+    printf '### acmehook trusting the system store\n\n'
+    printf 'One name, existing account, no `--ca-bundle`: this machine'"'"'s /etc/ssl/certs\n'
+    printf '(%s certificates in its bundle file) with Pebble'"'"'s TLS certificate added, in a\n' \
+      "$(grep -c 'BEGIN CERTIFICATE' /etc/ssl/certs/ca-certificates.crt)"
+    printf 'private mount namespace (its cost, a few ms, is in the wall time). Medians of %s runs.\n\n' "$N1"
+    printf '| acmehook | wall | CPU | runs ok |\n|---|---|---|---|\n'
+    for tag in after before; do
+      grep -q "^acmehook-$tag	" "$W/rawsys.tsv" || continue
+      printf '| %s | %s s | %s s | %s |\n' "$([ $tag = after ] && echo "this checkout" || echo "before: ${BENCH_BASELINE_LABEL:-$BENCH_BASELINE}")" \
+        "$(secs "$(med "$W/rawsys.tsv" "acmehook-$tag" wall_ms)")" \
+        "$(secs "$(med "$W/rawsys.tsv" "acmehook-$tag" cpu_ms)")" "$(count "$W/rawsys.tsv" "acmehook-$tag")"
+    done
+    printf '\n'
+  fi
 
   printf '## Details\n\n'
   sed 's/^### /### /' "$W/compare1.md"
