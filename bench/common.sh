@@ -28,6 +28,21 @@ bench_snapshot_acmehook() {
   export AH_BIN
 }
 
+# bench_servers NAME: start the harness's servers for benchmark NAME (lib.sh
+# sourced first): DNS, nginx and Pebble with no injected badNonce errors, no
+# authorization reuse and (lib.sh) no artificial validation delay, so that
+# every client does the same work. Sets ROOT_PEM (Pebble's root) and B, a
+# scratch directory.
+bench_servers() {
+  AH_TEST_NAME=$1
+  ah_setup
+  ah_start_all PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
+  ROOT_PEM="$AH_T/pebble-root.pem"
+  ah_pebble_root "$ROOT_PEM" || ah_die "cannot fetch Pebble's root"
+  B="$AH_T/bench"
+  mkdir -p "$B"
+}
+
 # children_cpu_ms FILE: user+system ms of the shell's waited-for children, from
 # the output of bash's `times` saved in FILE (`times` must run in the measuring
 # shell itself, not in a $(...) subshell). Its ms precision beats GNU time's

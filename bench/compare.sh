@@ -93,16 +93,9 @@ fi
 
 # shellcheck source=../tests/integration/lib.sh
 . "$REPO_DIR/tests/integration/lib.sh"
-AH_TEST_NAME=bench-compare
-ah_setup
 # Fair play: no injected badNonce rejections, no authorization reuse (every run
-# uses a new name anyway), no artificial validation delay (lib.sh sets
-# PEBBLE_VA_NOSLEEP=1).
-ah_start_all PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
-ROOT_PEM="$AH_T/pebble-root.pem"
-ah_pebble_root "$ROOT_PEM" || ah_die "cannot fetch Pebble's root"
-B="$AH_T/bench"
-mkdir -p "$B"
+# uses a new name anyway), no artificial validation delay.
+bench_servers bench-compare
 export BENCH_WEBROOT=$AH_WEBROOT
 # uacme (libcurl-gnutls) has no CA-file option and reads only /etc/ssl/certs;
 # it runs in a private mount namespace where a directory holding only Pebble's

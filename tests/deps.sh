@@ -7,12 +7,13 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
-  libssl-dev libcurl4-openssl-dev libcjson-dev liblua5.4-dev
+  libssl-dev libcurl4-openssl-dev libcjson-dev libidn2-dev liblua5.4-dev
   pebble nginx-light
   bind9 bind9-dnsutils knot knot-dnsutils
   pdns-server pdns-backend-sqlite3
   sqlite3 openssl curl ca-certificates iproute2 python3 procps strace
   clang
+  certbot python3-certbot-dns-rfc2136
   systemd man-db
 )
 

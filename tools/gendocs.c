@@ -26,6 +26,8 @@ static const struct command commands[] = {
 	           "\\fIFILE\\fR, with \\fB\\-\\-reason\\fR \\fIR\\fR."},
 	{"certificates", "List the stored certificates, their names and expiry; "
 	                 "\\fB\\-\\-json\\fR prints JSON."},
+	{"install", "Deploy the certificate \\fB\\-\\-cert\\-name\\fR \\fINAME\\fR serves now "
+	            "with the installer \\fB\\-i\\fR \\fINAME\\fR; nothing is stored."},
 	{"plugins", "List the installed plugins."},
 	{"script", "\\fBtest\\fR \\fISCRIPT\\fR \\fB\\-\\-domain\\fR \\fINAME\\fR exercises a "
 	           "Lua DNS provider; with \\fB\\-\\-dry\\-run\\fR, a deploy script."},

@@ -15,6 +15,7 @@
 #include "acme/jws.h"
 #include "base/log.h"
 #include "base/testpoint.h"
+#include "store/certbot_account.h"
 #include "store/lock.h"
 #include "store/store.h"
 
@@ -39,7 +40,7 @@ int acct_dir(const struct store *s, const char *dir_url, char *dst, size_t cap, 
 {
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL, *path = NULL;
-	char hp[300], part[256];
+	char hp[300], part[256], *save = NULL;
 	size_t o;
 	int ret = -1;
 
@@ -58,7 +59,8 @@ int acct_dir(const struct store *s, const char *dir_url, char *dst, size_t cap, 
 	}
 	o = strlen(dst);
 	o += (size_t)snprintf(dst + o, cap - o, "/%s", part);
-	for (char *seg = path ? strtok(path, "/") : NULL; seg && o < cap; seg = strtok(NULL, "/")) {
+	for (char *seg = path ? strtok_r(path, "/", &save) : NULL; seg && o < cap;
+	     seg = strtok_r(NULL, "/", &save)) {
 		safe_part(part, sizeof(part), seg);
 		o += (size_t)snprintf(dst + o, cap - o, "/%s", part);
 	}
@@ -390,6 +392,23 @@ out:
 	return ret;
 }
 
+/* A lineage taken over from certbot keeps certbot's account: the one its
+ * renewal file names, in certbot's directory for the server. */
+static int load_certbot(struct acme *a, const char *dir, const char *id, struct log *log,
+                        EVP_PKEY **key_out, struct error *e)
+{
+	EVP_PKEY *key = NULL;
+	char *url = NULL;
+
+	if (certbot_account_load(dir, id, &key, &url, e) < 0)
+		return -1;
+	log_msg(log, LVL_DEBUG, "using certbot's account %s (%s)", id, url);
+	a->key = key;
+	a->kid = url;
+	*key_out = key;
+	return 0;
+}
+
 int acct_ensure(struct acme *a, const struct store *s, const struct acct_params *p,
                 struct log *log, EVP_PKEY **key_out, struct error *e)
 {
@@ -398,8 +417,18 @@ int acct_ensure(struct acme *a, const struct store *s, const struct acct_params 
 
 	if (acct_dir(s, a->dir_url, dir, sizeof(dir), e) < 0)
 		return -1;
+	if (p->account_id)
+		return load_certbot(a, dir, p->account_id, log, key_out, e);
 	snprintf(keyp, sizeof(keyp), "%s/private_key.pem", dir);
 	snprintf(regr, sizeof(regr), "%s/regr.json", dir);
+	/* In a config dir certbot made, acmehook without an account of its
+	 * own for the server uses certbot's, rather than registering another. */
+	if (!store_exists(keyp) && !store_exists(regr)) {
+		char id[80];
+		int found = certbot_account_sole(dir, id, sizeof(id), e);
+		if (found != 0)
+			return found < 0 ? -1 : load_certbot(a, dir, id, log, key_out, e);
+	}
 	/* The common case needs no lock: a record is written only after its
 	 * key, so when both are there the pair is complete. */
 	if (store_exists(keyp) && store_exists(regr))

@@ -24,13 +24,16 @@ struct acct_params {
 	const char *eab_alg;          /* HS256, HS384, HS512 */
 	const char *key_type;         /* new accounts: ec256, ec384, rsa2048, rsa3072, rsa4096 */
 	int interactive;              /* may ask on the terminal (no -n, stdin a tty) */
+	const char *account_id;       /* certbot's account ID (renewal file's "account"):
+	                               * use CONFIG/accounts/SERVER/ID as it is; NULL: ours */
 };
 
 /* The directory holding the account of the server at DIR_URL:
  * CONFIG/accounts/HOST[:PORT]/PATH, each part reduced to safe characters. */
 int acct_dir(const struct store *s, const char *dir_url, char *dst, size_t cap, struct error *e);
 
-/* Load or create the account for A's server; on success A->key and A->kid
+/* Load or create the account for A's server (with P->account_id: load
+ * that certbot account, never create one); on success A->key and A->kid
  * are set (A owns the key through *KEY_OUT, which the caller frees).
  * Creation holds the account's lock (store_lock_account), so runs started
  * together wait for the first one and then use the account it made. */

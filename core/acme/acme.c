@@ -55,6 +55,12 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
 	a->http = http;
 	a->log = log;
 	a->max_polls = 120;
+	a->nonces = malloc(sizeof(*a->nonces));
+	if (!a->nonces) {
+		err_nomem(e);
+		goto out;
+	}
+	nonce_pool_init(a->nonces);
 	retry_init(&rt, log, "fetching the ACME directory", 0);
 	if (retry_request(&rt, http, "GET", url, NULL, &hr, e) < 0)
 		goto out;
@@ -89,6 +95,8 @@ out:
 	obj_directory_free(&d);
 	cJSON_Delete(dir);
 	http_response_free(&hr);
+	if (ret < 0)
+		acme_close(a);
 	return ret;
 }
 
@@ -101,12 +109,29 @@ void acme_close(struct acme *a)
 {
 	if (!a)
 		return;
-	cJSON_Delete(a->dir);
-	obj_directory_free(&a->d);
-	free(a->dir_url);
+	if (!a->view) {
+		cJSON_Delete(a->dir);
+		obj_directory_free(&a->d);
+		free(a->dir_url);
+		nonce_pool_free(a->nonces);
+		free(a->nonces);
+	}
 	free(a->kid);
-	nonce_pool_free(&a->nonces);
 	memset(a, 0, sizeof(*a));
+}
+
+void acme_view(struct acme *v, const struct acme *base, struct http_client *http,
+               struct log *log)
+{
+	memset(v, 0, sizeof(*v));
+	v->http = http;
+	v->log = log;
+	v->dir_url = base->dir_url;
+	v->dir = base->dir;
+	v->d = base->d;
+	v->nonces = base->nonces;
+	v->view = true;
+	v->max_polls = base->max_polls;
 }
 
 const char *acme_resource(const struct acme *a, const char *name)
@@ -200,7 +225,7 @@ static int post_signed(struct acme *a, EVP_PKEY *key, const char *kid, const cha
 		const char *ptype;
 		int rc;
 
-		nonce = nonce_take(&a->nonces, a->http, a->log, a->deadline,
+		nonce = nonce_take(a->nonces, a->http, a->log, a->deadline,
 		                   acme_resource(a, "newNonce"), e);
 		if (!nonce)
 			goto out;
@@ -219,7 +244,7 @@ static int post_signed(struct acme *a, EVP_PKEY *key, const char *kid, const cha
 				goto out;
 			continue;
 		}
-		nonce_keep(&a->nonces, &hr);
+		nonce_keep(a->nonces, &hr);
 		rc = parse_reply(&hr, url, &r, e);
 		http_response_free(&hr);
 		if (rc < 0)

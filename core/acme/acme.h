@@ -17,13 +17,18 @@
 
 struct log;
 
+/* One CA as one order (or one thread) sees it. A view (acme_view) shares
+ * the directory and the nonce pool of the struct acme it was made from,
+ * read-only apart from the pool, which is safe for concurrent use; the
+ * account and the fields below it are the view's own. */
 struct acme {
 	struct http_client *http; /* borrowed */
 	struct log *log;          /* borrowed */
-	char *dir_url;
-	cJSON *dir;               /* the directory object as the CA sent it */
-	struct obj_directory d;   /* its validated fields */
-	struct nonce_pool nonces;
+	char *dir_url;            /* owned, or borrowed by a view */
+	cJSON *dir;               /* the directory object as the CA sent it; ditto */
+	struct obj_directory d;   /* its validated fields; ditto */
+	struct nonce_pool *nonces; /* owned, or borrowed by a view */
+	bool view;                /* made by acme_view: the four above are borrowed */
 	EVP_PKEY *key;            /* borrowed account key; NULL until known */
 	char *kid;                /* account URL once known */
 	long max_polls;           /* bound on every polling loop */
@@ -50,6 +55,11 @@ int acme_open(struct acme *a, struct http_client *http, struct log *log, const c
  * after acme_open. */
 void acme_set_deadline(struct acme *a, long seconds);
 void acme_close(struct acme *a);
+/* V: a view of BASE (opened, and outliving V) that makes its requests
+ * with HTTP and logs to LOG, with no account yet. acme_close frees only
+ * what is the view's own. */
+void acme_view(struct acme *v, const struct acme *base, struct http_client *http,
+               struct log *log);
 /* The URL of directory resource NAME ("newAccount", ...), or NULL. */
 const char *acme_resource(const struct acme *a, const char *name);
 bool acme_eab_required(const struct acme *a);

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "acme/objects.h"
+#include "base/ident.h"
 #include "base/b64.h"
 
 static const char *const status_names[] = {
@@ -402,7 +403,7 @@ out:
 static bool has_name(const struct obj_order *o, const char *name)
 {
 	for (size_t i = 0; i < o->n_ids; i++)
-		if (strcmp(o->ids[i].type, "dns") == 0 && strcasecmp(o->ids[i].value, name) == 0)
+		if (ident_matches(o->ids[i].type, o->ids[i].value, name))
 			return true;
 	return false;
 }
@@ -415,8 +416,7 @@ bool obj_order_for(const struct obj_order *o, const char *const *names, size_t n
 	for (size_t i = 0; i < o->n_ids; i++) {
 		bool found = false;
 		for (size_t k = 0; k < n && !found; k++)
-			found = strcmp(o->ids[i].type, "dns") == 0 &&
-			        strcasecmp(o->ids[i].value, names[k]) == 0;
+			found = ident_matches(o->ids[i].type, o->ids[i].value, names[k]);
 		if (!found)
 			return false;
 	}

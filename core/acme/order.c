@@ -11,6 +11,7 @@
 
 #include "acme/acme.h"
 #include "base/b64.h"
+#include "base/ident.h"
 #include "base/sleep.h"
 #include "base/testpoint.h"
 #include "dns/client.h"
@@ -23,6 +24,7 @@
 #include "acme/order_poll.h"
 #include "base/log.h"
 #include "acme/order.h"
+#include "host/batch.h"
 #include "host/route.h"
 #include "store/orders.h"
 
@@ -65,12 +67,12 @@ void order_result_free(struct order_result *r)
 }
 
 static const struct routed_name *find_name(const struct routed_name *names, size_t n,
-                                          const char *ident, bool wildcard)
+                                          const struct obj_identifier *id, bool wildcard)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *nm = names[i].name;
 		bool wc = strncmp(nm, "*.", 2) == 0;
-		if (wc == wildcard && strcasecmp(wc ? nm + 2 : nm, ident) == 0)
+		if (wc == wildcard && ident_matches(id->type, id->value, wc ? nm + 2 : nm))
 			return &names[i];
 	}
 	return NULL;
@@ -96,7 +98,7 @@ static int authz_prepare(struct acme *a, struct authz *z, const struct routed_na
 		err_nomem(e);
 		goto out;
 	}
-	z->on = find_name(names, n, value, z->wildcard);
+	z->on = find_name(names, n, &az.id, z->wildcard);
 	if (!z->on) {
 		err_set(e, EXIT_OP, "the CA sent an authorization for %s%s, which was not ordered",
 		        z->wildcard ? "*." : "", value);
@@ -153,10 +155,23 @@ out:
 	return ret;
 }
 
-/* The challenge of Z as the plugin host takes it. */
-static void fill_challenge(const struct authz *z, struct challenge_desc *c)
+/* The challenge of ZS[I] as the plugin host takes it, with the names of
+ * the challenges its instance presents in this order (NAMES has room for
+ * N) and how many of them follow it: hooks use these to act once, after
+ * the last. */
+static void fill_challenge(const struct authz *zs, size_t n, size_t i, const char **names,
+                           struct challenge_desc *c)
 {
+	const struct authz *z = &zs[i];
+
 	memset(c, 0, sizeof(*c));
+	for (size_t j = 0; j < n; j++) {
+		if (zs[j].done || zs[j].on->inst != z->on->inst)
+			continue;
+		names[c->n_order_names++] = zs[j].identifier;
+		c->remaining += j > i;
+	}
+	c->order_names = names;
 	c->identifier = z->identifier;
 	c->wildcard = z->wildcard;
 	c->type = z->on->challenge;
@@ -331,27 +346,31 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
                         enum obj_status *st, bool *polled, struct acme_reply *order,
                         bool *dead, struct error *e)
 {
-	struct challenge_desc c;
+	struct host_challenge *hc = calloc(n ? n : 1, sizeof(*hc));
+	/* Each challenge gets its own list of its instance's names: a batch
+	 * holds every description at once. */
+	const char **names = calloc(n ? n * n : 1, sizeof(*names));
+	size_t k = 0;
 	time_t at = 0;
 	bool all_valid = false;
 	int ret = -1;
 
+	if (!hc || !names) {
+		free(hc);
+		free(names);
+		return err_nomem(e);
+	}
+	/* Each plugin instance presents all of its challenges in one call. */
 	for (size_t i = 0; i < n; i++) {
-		const char *type = challenge_type_name(zs[i].on->challenge);
-
 		if (zs[i].done)
 			continue;
-		fill_challenge(&zs[i], &c);
-		log_msg(log, LVL_INFO, "Presenting %s for %s with %s", type, zs[i].on->name,
-		        host_instance_name(zs[i].on->inst));
-		if (host_instance_present(zs[i].on->inst, &c, e) != 0) {
-			err_set(e, EXIT_OP, "%s declined the %s challenge for %s",
-			        host_instance_name(zs[i].on->inst), type, zs[i].on->name);
-			goto out;
-		}
-		zs[i].presented = true;
+		hc[k].inst = zs[i].on->inst;
+		fill_challenge(zs, n, i, names + k * n, &hc[k].desc);
+		hc[k].name = zs[i].on->name;
+		hc[k++].presented = &zs[i].presented;
 	}
-	if (wait_dns(dns, log, zs, n, e) < 0 || answer_all(a, zs, n, &all_valid, &at, e) < 0)
+	if (host_present_all(hc, k, log, e) < 0 ||
+	    wait_dns(dns, log, zs, n, e) < 0 || answer_all(a, zs, n, &all_valid, &at, e) < 0)
 		goto out;
 	testpoint("challenges-answered");
 	if (wait_validated(a, log, order_url, zs, n, all_valid, at, st, polled, order, dead, e) < 0)
@@ -359,16 +378,9 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 	ret = 0;
 out:
 	/* Clean up every challenge that was presented, whatever happened. */
-	for (size_t i = 0; i < n; i++) {
-		struct error ce = {0};
-		if (!zs[i].presented)
-			continue;
-		fill_challenge(&zs[i], &c);
-		if (host_instance_cleanup(zs[i].on->inst, &c, &ce) != 0)
-			log_msg(log, LVL_WARN, "cleanup for %s failed: %s", zs[i].on->name,
-			        ce.msg[0] ? ce.msg : "declined");
-		zs[i].presented = false;
-	}
+	host_cleanup_all(hc, k, log);
+	free(hc);
+	free(names);
 	return ret;
 }
 

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "acme/order_new.h"
+#include "base/ident.h"
 #include "host/route.h"
 
 /* The newOrder payload: the identifiers, the profile chosen, and the
@@ -23,7 +24,7 @@ char *order_new_payload(const struct routed_name *names, size_t n, const char *p
 	for (size_t i = 0; i < n; i++) {
 		cJSON *id = cJSON_CreateObject();
 		if (!id || !cJSON_AddItemToArray(ids, id) ||
-		    !cJSON_AddStringToObject(id, "type", "dns") ||
+		    !cJSON_AddStringToObject(id, "type", ident_type(names[i].name)) ||
 		    !cJSON_AddStringToObject(id, "value", names[i].name))
 			goto out;
 	}

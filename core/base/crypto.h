@@ -29,6 +29,12 @@ EVP_PKEY *crypto_keygen(const char *key_type, const char *curve, int rsa_bits,
  * Never prompts for a passphrase. */
 EVP_PKEY *crypto_key_load(const char *path, struct error *e);
 
+/* A private key from a JWK (RFC 7517) of LEN bytes at TEXT: kty "RSA"
+ * (n, e, d, p, q, dp, dq, qi, as certbot writes them; 2048 to 8192 bits)
+ * or "EC" (crv P-256, P-384 or P-521 with x, y and d of the curve's size).
+ * The private and public parts must match. The caller wipes TEXT. */
+EVP_PKEY *crypto_key_from_jwk(const char *text, size_t len, struct error *e);
+
 /* KEY as an unencrypted PKCS#8 PEM string; the caller wipes
  * (OPENSSL_cleanse) and frees it. */
 char *crypto_key_pem(EVP_PKEY *key, struct error *e);

@@ -174,7 +174,7 @@ int crypto_chain_check(STACK_OF(X509) *chain, EVP_PKEY *key,
 		goto out;
 	}
 	gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
-	if (crypto_gens_dns(gens, false, "the certificate", &have, &n_have, e) < 0)
+	if (crypto_gens_idents(gens, false, "the certificate", &have, &n_have, e) < 0)
 		goto out;
 	for (size_t i = 0; i < n_have; i++) {
 		if (!list_has((char *const *)names, n, have[i]) &&
@@ -326,7 +326,7 @@ int crypto_cert_info(X509 *cert, struct cert_info *ci, struct error *e)
 	snprintf(tmp.subject_cn, sizeof(tmp.subject_cn), "%s", scn ? scn : "");
 	snprintf(tmp.issuer_cn, sizeof(tmp.issuer_cn), "%s", icn ? icn : "");
 	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	if (crypto_gens_dns(gens, false, "the certificate", &tmp.names, &n, e) < 0)
+	if (crypto_gens_idents(gens, false, "the certificate", &tmp.names, &n, e) < 0)
 		goto out;
 	*ci = tmp;
 	ret = 0;

@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "base/crypto.h"
+#include "base/ident.h"
 #include "base/crypto_priv.h"
 int crypto_csr_make(EVP_PKEY *key, const char *const *names, size_t n,
                     unsigned char **der, size_t *der_len, struct error *e)
@@ -42,7 +43,9 @@ int crypto_csr_make(EVP_PKEY *key, const char *const *names, size_t n,
 			goto out;
 		}
 	}
-	with_cn = strlen(names[0]) <= 64;
+	/* The CN repeats the first DNS name, as CAs expect; an address is
+	 * never a CN (CA/Browser Forum requirements). */
+	with_cn = !ident_is_ip(names[0]) && strlen(names[0]) <= 64;
 	req = X509_REQ_new();
 	subj = X509_NAME_new();
 	gens = sk_GENERAL_NAME_new_null();
@@ -55,11 +58,16 @@ int crypto_csr_make(EVP_PKEY *key, const char *const *names, size_t n,
 	if (!X509_REQ_set_subject_name(req, subj))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
+		unsigned char addr[16];
+		size_t alen = 0;
+		bool ip = ident_ip_bytes(names[i], addr, &alen) == 0;
+
 		gn = GENERAL_NAME_new();
-		ia5 = ASN1_IA5STRING_new();
-		if (!gn || !ia5 || !ASN1_STRING_set(ia5, names[i], -1))
+		ia5 = ASN1_IA5STRING_new(); /* an OCTET STRING for addresses: the same type */
+		if (!gn || !ia5 ||
+		    !(ip ? ASN1_OCTET_STRING_set(ia5, addr, (int)alen) : ASN1_STRING_set(ia5, names[i], -1)))
 			goto out;
-		GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+		GENERAL_NAME_set0_value(gn, ip ? GEN_IPADD : GEN_DNS, ia5);
 		ia5 = NULL;
 		if (!sk_GENERAL_NAME_push(gens, gn))
 			goto out;
@@ -151,7 +159,7 @@ int crypto_csr_load(const char *path, unsigned char **der, size_t *der_len,
 		err_set(e, EXIT_USAGE, "CSR %s has a malformed or repeated subject alternative name extension", path);
 		goto out;
 	}
-	if (crypto_gens_dns(gens, true, path, &list, &n, e) < 0)
+	if (crypto_gens_idents(gens, true, path, &list, &n, e) < 0)
 		goto out;
 	if (crypto_name_cn(X509_REQ_get_subject_name(req), &cn) < 0) {
 		err_set(e, EXIT_USAGE, "CSR %s has an unreadable subject CN", path);

@@ -1,4 +1,5 @@
-/* Keys: generation, loading without ever prompting, PEM, comparison. */
+/* Keys: generation, loading without ever prompting, PEM, comparison, and
+ * import from a JWK. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -7,14 +8,18 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/core_names.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "base/b64.h"
 #include "base/buf.h"
 #include "base/crypto.h"
 #include "base/crypto_priv.h"
@@ -138,4 +143,173 @@ char *crypto_key_describe(EVP_PKEY *key)
 bool crypto_pubkey_equal(EVP_PKEY *a, EVP_PKEY *b)
 {
 	return a && b && EVP_PKEY_eq(a, b) == 1;
+}
+
+/* --- JWK import (RFC 7517/7518) ------------------------------------------ */
+
+/* JWKs are small: a 8192-bit RSA private key is under 12 KiB of JSON. */
+#define JWK_CAP (64 * 1024)
+
+/* Member NAME of JWK as an unsigned big-endian number, base64url-decoded.
+ * At most MAX bytes and not empty. */
+static BIGNUM *jwk_bn(const cJSON *jwk, const char *name, size_t max, struct error *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(jwk, name);
+	unsigned char *raw = NULL;
+	size_t len = 0;
+	BIGNUM *bn = NULL;
+
+	if (!cJSON_IsString(v) || !v->valuestring[0]) {
+		err_set(e, EXIT_USAGE, "JWK member \"%s\" is missing or not a string", name);
+		return NULL;
+	}
+	if (strlen(v->valuestring) > (max * 4 + 2) / 3 + 1 || b64url_decode(v->valuestring, &raw, &len) < 0 ||
+	    len == 0 || len > max) {
+		err_set(e, EXIT_USAGE, "JWK member \"%s\" is not base64url of at most %zu bytes", name,
+		        max);
+		goto out;
+	}
+	bn = BN_bin2bn(raw, (int)len, NULL);
+	if (!bn)
+		err_set(e, EXIT_OP, "cannot read JWK member \"%s\": out of memory", name);
+out:
+	crypto_wipe_free((char *)raw, len);
+	return bn;
+}
+
+/* Push the members of an RSA JWK: n, e, d and the CRT values p, q, dp,
+ * dq, qi, which certbot always writes and without which the key's parts
+ * cannot be checked against each other. */
+static int jwk_rsa_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns, struct error *e)
+{
+	static const char *const names[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
+	static const char *const params[] = {
+		OSSL_PKEY_PARAM_RSA_N,        OSSL_PKEY_PARAM_RSA_E,         OSSL_PKEY_PARAM_RSA_D,
+		OSSL_PKEY_PARAM_RSA_FACTOR1,  OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+		OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+
+	for (size_t i = 0; i < 8; i++) {
+		/* 8192-bit moduli at most; a public exponent fits 8 bytes. */
+		bns[i] = jwk_bn(jwk, names[i], i == 1 ? 8 : 1024, e);
+		if (!bns[i])
+			return -1;
+		if (!OSSL_PARAM_BLD_push_BN(bld, params[i], bns[i]))
+			return err_set(e, EXIT_OP, "cannot build the RSA key: out of memory");
+	}
+	return 0;
+}
+
+/* Push the members of an EC JWK: crv (P-256, P-384, P-521) and x, y, d of
+ * exactly the curve's size. */
+static int jwk_ec_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns,
+                         unsigned char *pub, struct error *e)
+{
+	const cJSON *crv = cJSON_GetObjectItemCaseSensitive(jwk, "crv");
+	const char *group;
+	size_t size;
+	int n;
+
+	if (!cJSON_IsString(crv))
+		return err_set(e, EXIT_USAGE, "EC JWK has no \"crv\"");
+	if (strcmp(crv->valuestring, "P-256") == 0) {
+		group = "prime256v1";
+		size = 32;
+	} else if (strcmp(crv->valuestring, "P-384") == 0) {
+		group = "secp384r1";
+		size = 48;
+	} else if (strcmp(crv->valuestring, "P-521") == 0) {
+		group = "secp521r1";
+		size = 66;
+	} else {
+		return err_set(e, EXIT_USAGE, "EC JWK curve \"%.20s\" is not supported: use P-256, P-384 or P-521",
+		               crv->valuestring);
+	}
+	bns[0] = jwk_bn(jwk, "x", size, e);
+	bns[1] = bns[0] ? jwk_bn(jwk, "y", size, e) : NULL;
+	bns[2] = bns[1] ? jwk_bn(jwk, "d", size, e) : NULL;
+	if (!bns[2])
+		return -1;
+	/* The public point, uncompressed: 0x04 || x || y. */
+	pub[0] = 0x04;
+	if (BN_bn2binpad(bns[0], pub + 1, (int)size) < 0 || BN_bn2binpad(bns[1], pub + 1 + size, (int)size) < 0)
+		return err_set(e, EXIT_USAGE, "EC JWK coordinates are too long for %s", crv->valuestring);
+	n = OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, 1 + 2 * size) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bns[2]);
+	return n ? 0 : err_set(e, EXIT_OP, "cannot build the EC key: out of memory");
+}
+
+EVP_PKEY *crypto_key_from_jwk(const char *text, size_t len, struct error *e)
+{
+	cJSON *jwk = NULL;
+	const cJSON *kty;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL, *check = NULL;
+	EVP_PKEY *key = NULL, *ret = NULL;
+	BIGNUM *bns[8] = {0};
+	unsigned char pub[1 + 2 * 66];
+	bool rsa = false;
+	char why[256];
+
+	if (len > JWK_CAP) {
+		err_set(e, EXIT_USAGE, "JWK is larger than %d bytes", JWK_CAP);
+		goto out;
+	}
+	jwk = cJSON_ParseWithLength(text, len);
+	kty = cJSON_GetObjectItemCaseSensitive(jwk, "kty");
+	if (!cJSON_IsObject(jwk) || !cJSON_IsString(kty)) {
+		err_set(e, EXIT_USAGE, "not a JWK: no JSON object with a \"kty\"");
+		goto out;
+	}
+	if (!(bld = OSSL_PARAM_BLD_new())) {
+		err_set(e, EXIT_OP, "cannot read the JWK: out of memory");
+		goto out;
+	}
+	if (strcmp(kty->valuestring, "RSA") == 0) {
+		rsa = true;
+		if (jwk_rsa_params(jwk, bld, bns, e) < 0)
+			goto out;
+	} else if (strcmp(kty->valuestring, "EC") == 0) {
+		if (jwk_ec_params(jwk, bld, bns, pub, e) < 0)
+			goto out;
+	} else {
+		err_set(e, EXIT_USAGE, "JWK key type \"%.20s\" is not supported: use RSA or EC",
+		        kty->valuestring);
+		goto out;
+	}
+	params = OSSL_PARAM_BLD_to_param(bld);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, rsa ? "RSA" : "EC", NULL);
+	if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) <= 0) {
+		err_set(e, EXIT_USAGE, "the JWK is not a valid %s private key: %s", kty->valuestring,
+		        crypto_ossl_reason(why, sizeof(why)));
+		goto out;
+	}
+	if (rsa && (EVP_PKEY_get_bits(key) < 2048 || EVP_PKEY_get_bits(key) > 8192)) {
+		err_set(e, EXIT_USAGE, "the JWK's RSA key has %d bits: 2048 to 8192 are accepted",
+		        EVP_PKEY_get_bits(key));
+		goto out;
+	}
+	/* The members must be one key: d must belong to n and e, or to the
+	 * point (x, y); a key that signs but does not verify is no account. */
+	check = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (!check || EVP_PKEY_pairwise_check(check) != 1) {
+		err_set(e, EXIT_USAGE, "the JWK's private and public parts do not match: %s",
+		        crypto_ossl_reason(why, sizeof(why)));
+		goto out;
+	}
+	ret = key;
+	key = NULL;
+out:
+	EVP_PKEY_CTX_free(check);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	for (size_t i = 0; i < 8; i++)
+		BN_clear_free(bns[i]);
+	OPENSSL_cleanse(pub, sizeof(pub));
+	cJSON_Delete(jwk);
+	return ret;
 }

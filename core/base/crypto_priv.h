@@ -30,10 +30,10 @@ char *crypto_bio_take(BIO *bio);
 /* Append NAME (LEN bytes) lower-cased to the NULL-terminated list *LIST
  * of *N entries, unless it is there already. Returns 0 or -1 (memory). */
 int crypto_names_add(char ***list, size_t *n, const char *name, size_t len);
-/* The DNS names of GENS (may be NULL) as a fresh list; with ONLY_DNS any
- * other kind of name is an error naming WHAT. */
-int crypto_gens_dns(const GENERAL_NAMES *gens, bool only_dns, const char *what,
-                    char ***out, size_t *n_out, struct error *e);
+/* The DNS names and IP addresses of GENS (may be NULL) as a fresh list;
+ * with STRICT any other kind of name is an error naming WHAT. */
+int crypto_gens_idents(const GENERAL_NAMES *gens, bool strict, const char *what,
+                       char ***out, size_t *n_out, struct error *e);
 /* The subject CN of NM as a new string in *OUT (NULL when absent). */
 int crypto_name_cn(const X509_NAME *nm, char **out);
 

@@ -1,5 +1,6 @@
 /* Helpers shared by the crypto_*.c files: bounded file reads, OpenSSL
  * error text, name lists. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/crypto.h"
+#include "base/ident.h"
 #include "base/crypto_priv.h"
 /* Read PATH whole (at most FILE_CAP bytes) into a NUL-terminated buffer.
  * The buffer may hold a private key, so callers wipe it before free. */
@@ -156,12 +158,27 @@ int crypto_names_add(char ***list, size_t *n, const char *name, size_t len)
 	return 0;
 }
 
-/* Collect the DNS names of GENS (may be NULL) into a fresh list. With
- * ONLY_DNS, any other kind of name is an error: a CSR that asks for an IP
- * address or e-mail address cannot be satisfied by a DNS order. WHAT names
+/* The text of an iPAddress name (4 or 16 bytes) into OUT, canonical as
+ * base/ident.h writes addresses; -1 for any other length. */
+static int ip_text(const ASN1_OCTET_STRING *ip, char out[IDENT_IP_MAX])
+{
+	int len = ASN1_STRING_length(ip);
+
+	if (len != 4 && len != 16)
+		return -1;
+	return inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), out,
+	                 IDENT_IP_MAX)
+	               ? 0
+	               : -1;
+}
+
+/* Collect the identifiers of GENS (may be NULL): DNS names, and IP
+ * addresses (RFC 8738) in canonical text, into a fresh list. With
+ * STRICT, any other kind of name is an error: a CSR that asks for an
+ * e-mail address or a URI cannot be satisfied by an ACME order. WHAT names
  * the source for messages. */
-int crypto_gens_dns(const GENERAL_NAMES *gens, bool only_dns, const char *what,
-                    char ***out, size_t *n_out, struct error *e)
+int crypto_gens_idents(const GENERAL_NAMES *gens, bool strict, const char *what,
+                       char ***out, size_t *n_out, struct error *e)
 {
 	char **list = NULL;
 	size_t n = 0;
@@ -172,20 +189,30 @@ int crypto_gens_dns(const GENERAL_NAMES *gens, bool only_dns, const char *what,
 		goto out;
 	for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
 		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(gens, i);
-		const ASN1_IA5STRING *ia5;
+		char ip[IDENT_IP_MAX];
 		const char *s;
 		int len;
 
+		if (gn->type == GEN_IPADD) {
+			if (ip_text(gn->d.iPAddress, ip) < 0) {
+				err_set(e, EXIT_OP, "%s has an IP address name of %d bytes; an address "
+				        "has 4 or 16", what, ASN1_STRING_length(gn->d.iPAddress));
+				goto out;
+			}
+			if (crypto_names_add(&list, &n, ip, strlen(ip)) < 0)
+				goto out;
+			continue;
+		}
 		if (gn->type != GEN_DNS) {
-			if (!only_dns)
+			if (!strict)
 				continue;
-			err_set(e, EXIT_OP, "%s has a subject alternative name of type %d that is not a DNS name; only DNS names are supported",
+			err_set(e, EXIT_OP, "%s has a subject alternative name of type %d that is neither "
+			        "a DNS name nor an IP address; only those can be ordered",
 			        what, gn->type);
 			goto out;
 		}
-		ia5 = gn->d.dNSName;
-		s = (const char *)ASN1_STRING_get0_data(ia5);
-		len = ASN1_STRING_length(ia5);
+		s = (const char *)ASN1_STRING_get0_data(gn->d.dNSName);
+		len = ASN1_STRING_length(gn->d.dNSName);
 		if (len <= 0 || memchr(s, '\0', (size_t)len)) {
 			err_set(e, EXIT_OP, "%s has an empty or NUL-containing DNS name", what);
 			goto out;

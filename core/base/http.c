@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,138 @@
 #include "base/log.h"
 #include "base/sleep.h"
 
+/* One libcurl handle of the pool. */
+struct http_handle {
+	CURL *curl;
+	bool performed;            /* a transfer ran: libcurl's own descriptors exist */
+	bool busy;                 /* lent to a request */
+};
+
+struct http_pool {
+	pthread_mutex_t lock;      /* guards handles */
+	struct http_handle **handles;
+	size_t n;
+	CURLSH *share;             /* DNS answers and TLS sessions of every handle */
+	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+};
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *ud)
+{
+	struct http_pool *p = ud;
+
+	(void)h;
+	(void)access;
+	pthread_mutex_lock(&p->share_locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *ud)
+{
+	struct http_pool *p = ud;
+
+	(void)h;
+	pthread_mutex_unlock(&p->share_locks[data]);
+}
+
+static void handle_free(struct http_handle *hh)
+{
+	if (!hh)
+		return;
+	curl_easy_cleanup(hh->curl);
+	free(hh);
+}
+
+static struct http_handle *handle_new(void)
+{
+	struct http_handle *hh = calloc(1, sizeof(*hh));
+
+	if (hh && !(hh->curl = curl_easy_init())) {
+		free(hh);
+		hh = NULL;
+	}
+	return hh;
+}
+
+/* Add a new idle handle to P. Returns it, or NULL when out of memory. */
+static struct http_handle *pool_grow(struct http_pool *p)
+{
+	struct http_handle **v = realloc(p->handles, (p->n + 1) * sizeof(*v));
+	struct http_handle *hh;
+
+	if (!v)
+		return NULL;
+	p->handles = v;
+	if (!(hh = handle_new()))
+		return NULL;
+	v[p->n++] = hh;
+	return hh;
+}
+
+/* An idle handle of P, now busy; NULL when none can be made. */
+static struct http_handle *pool_take(struct http_pool *p)
+{
+	struct http_handle *hh = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n && !hh; i++)
+		if (!p->handles[i]->busy)
+			hh = p->handles[i];
+	if (!hh)
+		hh = pool_grow(p);
+	if (hh)
+		hh->busy = true;
+	pthread_mutex_unlock(&p->lock);
+	return hh;
+}
+
+static void pool_give(struct http_pool *p, struct http_handle *hh)
+{
+	pthread_mutex_lock(&p->lock);
+	hh->busy = false;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_free(struct http_pool *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		handle_free(p->handles[i]);
+	free(p->handles);
+	/* The handles are gone, so nothing holds the share any more. */
+	if (p->share)
+		curl_share_cleanup(p->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&p->share_locks[i]);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static struct http_pool *pool_new(void)
+{
+	struct http_pool *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->lock, NULL);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&p->share_locks[i], NULL);
+	/* The first handle is made here, by the thread that sets the client
+	 * up: it initialises libcurl as a whole, which is not safe to do
+	 * from several threads at once. */
+	p->share = curl_share_init();
+	if (!p->share || !pool_grow(p) ||
+	    curl_share_setopt(p->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(p->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(p->share, CURLSHOPT_USERDATA, p) != CURLSHE_OK ||
+	    curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+	        CURLSHE_OK) {
+		pool_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 int http_client_init(struct http_client *c, const char *ca_bundle, struct log *log,
                      struct error *e)
 {
@@ -24,8 +157,8 @@ int http_client_init(struct http_client *c, const char *ca_bundle, struct log *l
 		if (!c->ca_bundle)
 			return err_nomem(e);
 	}
-	c->curl = curl_easy_init();
-	if (!c->curl) {
+	c->pool = pool_new();
+	if (!c->pool) {
 		free(c->ca_bundle);
 		c->ca_bundle = NULL;
 		return err_set(e, EXIT_OP, "cannot initialise libcurl");
@@ -33,14 +166,20 @@ int http_client_init(struct http_client *c, const char *ca_bundle, struct log *l
 	return 0;
 }
 
+void http_client_view(struct http_client *view, const struct http_client *c, struct log *log)
+{
+	*view = *c;
+	view->log = log;
+	view->view = true;
+}
+
 void http_client_free(struct http_client *c)
 {
-	if (!c)
+	if (!c || c->view)
 		return;
-	if (c->curl)
-		curl_easy_cleanup(c->curl);
+	pool_free(c->pool);
 	free(c->ca_bundle);
-	c->curl = NULL;
+	c->pool = NULL;
 	c->ca_bundle = NULL;
 }
 
@@ -214,7 +353,8 @@ int http_request(struct http_client *c, const char *method, const char *url,
                  struct error *e)
 {
 	static const struct http_opts defaults = {0};
-	CURL *h = c->curl;
+	struct http_handle *hh = NULL;
+	CURL *h = NULL;
 	struct curl_slist *hl = NULL;
 	struct http_response r = {0};
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -222,7 +362,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	long sent = 0;
 	int sig = 0, ret = -1;
 	unsigned char before[FD_SCAN_MAX];
-	bool first = !c->performed;
+	bool first = false;
 
 	if (!opts)
 		opts = &defaults;
@@ -246,7 +386,14 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		}
 		hl = n;
 	}
+	if (!c->pool || !(hh = pool_take(c->pool))) {
+		err_nomem(e);
+		goto out;
+	}
+	h = hh->curl;
+	first = !hh->performed;
 	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_SHARE, c->pool->share);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
 	                 opts->allow_plain_loopback ? "https,http" : "https");
@@ -297,7 +444,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	rc = curl_easy_perform(h);
 	if (first) {
 		fds_cloexec_new(before);
-		c->performed = true;
+		hh->performed = true;
 	}
 	if (rc == CURLE_WRITE_ERROR) {
 		err_set(e, EXIT_OP, "%s %s: response larger than %u bytes, refused", method,
@@ -325,6 +472,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	memset(&r, 0, sizeof(r));
 	ret = 0;
 out:
+	if (hh) {
+		/* No pointer into this call (error buffer, lists, callbacks'
+		 * data) may stay with the handle once another request takes it. */
+		curl_easy_reset(h);
+		pool_give(c->pool, hh);
+	}
 	curl_slist_free_all(hl);
 	http_response_free(&r);
 	return ret;

@@ -18,12 +18,19 @@ struct log;
 #define HTTP_MAX_BODY (4u << 20)    /* 4 MiB: certificate chains are far smaller */
 #define HTTP_MAX_HEADERS (64u << 10)
 
+struct http_pool;
+
+/* One client serves several threads at once: each request borrows an idle
+ * libcurl handle from the client's pool (made when none is idle), so that
+ * kept-alive connections are reused by whichever thread asks next, and
+ * every handle shares one cache of DNS answers and TLS sessions. A view
+ * (http_client_view) is the same client with its own log. */
 struct http_client {
-	void *curl;                /* CURL *, reused for connection keep-alive */
-	char *ca_bundle;           /* owned; NULL: the system store */
+	struct http_pool *pool;    /* owned, or borrowed by a view */
+	char *ca_bundle;           /* owned, or borrowed by a view; NULL: the system store */
 	long timeout_seconds;      /* total per request, unless a call says otherwise */
 	struct log *log;           /* borrowed; may be NULL */
-	bool performed;            /* a transfer ran: libcurl's own descriptors exist */
+	bool view;                 /* made by http_client_view: frees nothing */
 };
 
 /* Per-call choices, so a call never changes the shared client. */
@@ -45,6 +52,9 @@ struct http_response {
 int http_client_init(struct http_client *c, const char *ca_bundle, struct log *log,
                      struct error *e);
 void http_client_free(struct http_client *c);
+/* VIEW: client C (which must outlive it) writing its debug lines to LOG,
+ * for a thread of its own. */
+void http_client_view(struct http_client *view, const struct http_client *c, struct log *log);
 
 /* Perform one request. HEADERS is a NULL-terminated list of "Name: value"
  * strings (or NULL). OPTS is borrowed for the call; NULL means the

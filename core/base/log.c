@@ -16,6 +16,16 @@ void log_init(struct log *lg, enum log_level level)
 {
 	memset(lg, 0, sizeof(*lg));
 	lg->level = level;
+	pthread_mutex_init(&lg->lock, NULL);
+}
+
+void log_child(struct log *child, struct log *parent, const char *tag)
+{
+	memset(child, 0, sizeof(*child));
+	child->parent = parent->parent ? parent->parent : parent;
+	child->level = parent->level;
+	if (tag && *tag)
+		snprintf(child->tag, sizeof(child->tag), "%s: ", tag);
 }
 
 int log_open_file(struct log *lg, const char *dir)
@@ -39,21 +49,30 @@ int log_open_file(struct log *lg, const char *dir)
 int log_add_secret(struct log *lg, const char *secret)
 {
 	char **ns;
+	int ret = -1;
 
+	if (lg->parent)
+		return log_add_secret(lg->parent, secret);
 	if (!secret || strlen(secret) < 4)
 		return 0;
+	pthread_mutex_lock(&lg->lock);
 	for (size_t i = 0; i < lg->nsecrets; i++)
-		if (strcmp(lg->secrets[i], secret) == 0)
-			return 0;
+		if (strcmp(lg->secrets[i], secret) == 0) {
+			ret = 0;
+			goto out;
+		}
 	ns = realloc(lg->secrets, (lg->nsecrets + 1) * sizeof(*ns));
 	if (!ns)
-		return -1;
+		goto out;
 	lg->secrets = ns;
 	ns[lg->nsecrets] = strdup(secret);
 	if (!ns[lg->nsecrets])
-		return -1;
+		goto out;
 	lg->nsecrets++;
-	return 0;
+	ret = 0;
+out:
+	pthread_mutex_unlock(&lg->lock);
+	return ret;
 }
 
 /* Replace every registered secret in TEXT by "[redacted]". */
@@ -88,17 +107,17 @@ fail:
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
-static void emit(struct log *lg, enum log_level lvl, const char *text, bool terminal)
+/* Write one line; the caller holds LG's lock, so that lines of several
+ * threads never mix and the secrets do not change under redact. */
+static void emit_locked(struct log *lg, enum log_level lvl, const char *text, bool terminal)
 {
 	char *clean = NULL;
 	char esc[4096];
 	FILE *out = lg->out ? lg->out : stderr;
 
-	if ((!terminal || lvl > lg->level) && !lg->file)
-		return;
 	clean = redact(lg, text);
 	err_escape(esc, sizeof(esc), clean ? clean : "(out of memory)");
-	if (terminal && lvl <= lg->level) {
+	if (terminal) {
 		if (lvl <= LVL_WARN)
 			fprintf(out, "acmehook: %s: %s\n", level_names[lvl], esc);
 		else
@@ -121,6 +140,24 @@ static void emit(struct log *lg, enum log_level lvl, const char *text, bool term
 	}
 }
 
+static void emit(struct log *lg, enum log_level lvl, const char *text, bool terminal)
+{
+	struct log *root = lg->parent ? lg->parent : lg;
+	char line[4096];
+
+	if ((!terminal || lvl > lg->level) && !root->file)
+		return;
+	if (lg->tag[0]) {
+		snprintf(line, sizeof(line), "%s%s", lg->tag, text);
+		text = line;
+	}
+	pthread_mutex_lock(&root->lock);
+	emit_locked(root, lvl, text, terminal && lvl <= lg->level);
+	pthread_mutex_unlock(&root->lock);
+	if (text == line)
+		OPENSSL_cleanse(line, sizeof(line));
+}
+
 void log_text(struct log *lg, enum log_level lvl, const char *text)
 {
 	emit(lg, lvl, text, true);
@@ -135,7 +172,7 @@ void log_vmsg(struct log *lg, enum log_level lvl, const char *fmt, va_list ap)
 {
 	char line[4096];
 
-	if (lvl > lg->level && !lg->file)
+	if (lvl > lg->level && !(lg->parent ? lg->parent : lg)->file)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	log_text(lg, lvl, line);
@@ -153,7 +190,7 @@ void log_msg(struct log *lg, enum log_level lvl, const char *fmt, ...)
 
 void log_free(struct log *lg)
 {
-	if (!lg)
+	if (!lg || lg->parent)
 		return;
 	for (size_t i = 0; i < lg->nsecrets; i++) {
 		OPENSSL_cleanse(lg->secrets[i], strlen(lg->secrets[i]));
@@ -165,6 +202,7 @@ void log_free(struct log *lg)
 	if (lg->file)
 		fclose(lg->file);
 	lg->file = NULL;
+	pthread_mutex_destroy(&lg->lock);
 }
 
 bool log_secret_key(const char *key)

@@ -3,7 +3,13 @@
  * Every secret the engine learns (EAB HMAC key, TSIG secret, API token) is
  * registered here first, and every line is scrubbed of all registered
  * secrets before it is written, so a secret cannot reach a log line even
- * through a server echoing it back. */
+ * through a server echoing it back.
+ *
+ * One log may be written from several threads: a line is written whole,
+ * never interleaved with another, and secrets may be registered at any
+ * time. A worker thread writes through a child (log_child), which puts
+ * its tag in front of each line and shares everything else with the log
+ * it was made from. */
 #ifndef ACMEHOOK_LOG_H
 #define ACMEHOOK_LOG_H
 
@@ -11,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+#include <pthread.h>
 
 enum log_level { LVL_ERROR = 0, LVL_WARN = 1, LVL_INFO = 2, LVL_DEBUG = 3 };
 
@@ -20,9 +28,17 @@ struct log {
 	FILE *file;        /* owned; optional copy of every line (logs dir) */
 	char **secrets;    /* owned copies, wiped on free */
 	size_t nsecrets;
+	pthread_mutex_t lock;    /* guards the secrets and the writing of a line */
+	struct log *parent;      /* borrowed: a child's root log, which does the work */
+	char tag[128];           /* a child's prefix, "" for none */
 };
 
 void log_init(struct log *lg, enum log_level level);
+/* Make CHILD write through PARENT (or PARENT's own parent), with TAG
+ * (may be NULL) and ": " in front of its lines. The child owns nothing:
+ * log_free on it does nothing, and it must not outlive PARENT. Secrets
+ * registered through it are PARENT's. */
+void log_child(struct log *child, struct log *parent, const char *tag);
 /* Open DIR/acmehook.log for appending (mode 0600). Returns 0 or -1. */
 int log_open_file(struct log *lg, const char *dir);
 /* Remember SECRET (copied) so it is masked in every later line. Strings

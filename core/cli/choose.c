@@ -409,6 +409,22 @@ int lineage_choose(struct engine *eng, char *const *names, size_t n, struct line
 	}
 	if (store_mkdirs(dir, 0700, e) < 0 || choose_lock(eng, dir, &lock, e) < 0)
 		goto out;
+	if (strncmp(base, "*.", 2) == 0)
+		base += 2;
+	/* The lineage named after the first name, as a new one would be, is
+	 * the one these names usually belong to: with exactly these names it
+	 * is the answer, without reading every other renewal file. Anything
+	 * else (other names, an unreadable file, no such lineage) is decided
+	 * over all of them below. */
+	if (!duplicate && store_name_valid(base) && lineage_has(eng, base, names, n)) {
+		char now[1024];
+		names_text(names, n, now, sizeof(now));
+		log_msg(&eng->log, LVL_INFO, "Certificate %s: the existing lineage for %s", base, now);
+		snprintf(c.name, sizeof(c.name), "%s", base);
+		ret = 0;
+		goto out;
+	}
+	base = names[0];
 	all = store_lineages(&eng->store, e);
 	if (!all)
 		goto out;

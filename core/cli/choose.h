@@ -27,7 +27,9 @@ bool lineage_same_names(char *const *a, size_t na, char *const *b, size_t nb);
  *     are replaced after a yes at the terminal (or at once with -n or
  *     without a terminal);
  *   --duplicate: always a new lineage;
- *   else the lineage with exactly these names; with --expand, else the
+ *   else the lineage with exactly these names (the one named after the
+ *     first name, as a new one would be, when it has them; else the first
+ *     in name order); with --expand, else the
  *     largest lineage whose names are a strict subset of NAMES;
  *   else a new lineage named after the first name without "*.", with
  *     "-0001", "-0002" ... appended while that name is taken.

@@ -9,40 +9,124 @@
 #include <openssl/x509.h>
 
 #include "base/crypto.h"
+#include "cli/due.h"
 #include "cli/engine.h"
 #include "conf/renewal.h"
 #include "store/status.h"
 
+static void add_time(cJSON *o, const char *key, time_t t)
+{
+	char date[32];
+
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &(struct tm){0}));
+	cJSON_AddStringToObject(o, key, date);
+}
+
+/* What the status record ST says about the version live/ serves. */
+static void add_deploy_state(struct engine *eng, const char *name,
+                             const struct lineage_status *st, cJSON *o)
+{
+	/* A record about a version that never went live is stale. */
+	bool pending = st->deploy_pending && st->version == store_live_version(&eng->store, name);
+
+	cJSON_AddBoolToObject(o, "deploy_pending", pending);
+	if (pending && st->deploy_error[0])
+		cJSON_AddStringToObject(o, "deploy_error", st->deploy_error);
+}
+
+/* What the status record ST says about the last attempt to issue the
+ * lineage, and the time the CA asked not to be contacted before while it
+ * is ahead. */
+static void add_attempt_state(const struct lineage_status *st, cJSON *o)
+{
+	if (st->last_attempt == 0)
+		return;
+	add_time(o, "last_attempt", st->last_attempt);
+	if (st->last_outcome[0])
+		cJSON_AddStringToObject(o, "last_outcome", st->last_outcome);
+	if (st->last_problem[0])
+		cJSON_AddStringToObject(o, "last_problem", st->last_problem);
+	if (st->last_error[0])
+		cJSON_AddStringToObject(o, "last_error", st->last_error);
+	if (st->failures > 0)
+		cJSON_AddNumberToObject(o, "failures", st->failures);
+	if (st->next_attempt > time(NULL)) {
+		add_time(o, "next_attempt", st->next_attempt);
+		cJSON_AddStringToObject(o, "next_attempt_reason",
+		                        st->backoff ? "backoff" : "retry-after");
+	}
+}
+
+/* The facts of NAME's live certificate into *F and its record into *ST:
+ * from the status record when it describes what live/ serves, else from
+ * the certificate itself (this command only reads; renew repairs the
+ * record). */
+static int live_facts(struct engine *eng, const char *name, struct lineage_status *st,
+                      struct lineage_facts *f, struct error *e)
+{
+	char p[PATH_MAX];
+	struct error bad = {0};
+	X509 *c = NULL;
+	int ret;
+
+	if (status_read_all(&eng->store, name, st, f, &bad) < 0) {
+		log_msg(&eng->log, LVL_WARN, "%s", bad.msg);
+		memset(st, 0, sizeof(*st));
+		memset(f, 0, sizeof(*f));
+	}
+	if (due_facts_live(eng, name, f))
+		return 0;
+	status_facts_free(f);
+	store_live_path(&eng->store, name, "cert", p, sizeof(p));
+	c = crypto_cert_load(p, e);
+	ret = c ? due_facts_of(eng, name, NULL, c, store_live_version(&eng->store, name), f, e) : -1;
+	X509_free(c);
+	return ret;
+}
+
+/* When the next renew acts on NAME, and why. */
+static void add_next_renewal(cJSON *o, const struct lineage_status *st,
+                             const struct lineage_facts *f)
+{
+	char why[256];
+	const char *kind;
+	time_t now = time(NULL), at = due_next_renewal(st, f, now, &kind, why, sizeof(why));
+
+	if (at <= now) {
+		cJSON_AddStringToObject(o, "next_renewal", "now");
+	} else {
+		add_time(o, "next_renewal", at);
+	}
+	cJSON_AddStringToObject(o, "next_renewal_reason", kind);
+	cJSON_AddStringToObject(o, "next_renewal_detail", why);
+}
+
 static cJSON *lineage_json(struct engine *eng, const char *name, struct error *e)
 {
 	char p[PATH_MAX];
-	struct cert_info ci = {0};
-	X509 *c = NULL;
-	EVP_PKEY *k = NULL;
+	struct lineage_status st = {0};
+	struct lineage_facts f = {0};
 	cJSON *o = cJSON_CreateObject(), *names;
-	char *kd = NULL, date[32];
 	static const char *const kinds[] = {"cert", "chain", "fullchain", "privkey"};
 	bool ok = false;
 
-	if (!o)
+	if (!o || live_facts(eng, name, &st, &f, e) < 0)
 		goto out;
 	cJSON_AddStringToObject(o, "name", name);
-	store_live_path(&eng->store, name, "cert", p, sizeof(p));
-	c = crypto_cert_load(p, e);
-	if (!c || crypto_cert_info(c, &ci, e) < 0)
-		goto out;
 	names = cJSON_AddArrayToObject(o, "domains");
-	for (size_t i = 0; ci.names && ci.names[i]; i++)
-		cJSON_AddItemToArray(names, cJSON_CreateString(ci.names[i]));
-	cJSON_AddStringToObject(o, "serial", ci.serial);
-	cJSON_AddStringToObject(o, "issuer", ci.issuer_cn);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&ci.not_after));
-	cJSON_AddStringToObject(o, "expiry", date);
-	cJSON_AddNumberToObject(o, "days_left", (double)((ci.not_after - time(NULL)) / 86400));
-	k = X509_get_pubkey(c);
-	kd = k ? crypto_key_describe(k) : NULL;
-	cJSON_AddStringToObject(o, "key_type", kd ? kd : "unknown");
-	cJSON_AddNumberToObject(o, "version", store_lineage_latest(&eng->store, name));
+	for (size_t i = 0; f.names && f.names[i]; i++)
+		cJSON_AddItemToArray(names, cJSON_CreateString(f.names[i]));
+	cJSON_AddStringToObject(o, "serial", f.serial);
+	cJSON_AddStringToObject(o, "issuer", f.issuer);
+	if (f.profile[0])
+		cJSON_AddStringToObject(o, "profile", f.profile);
+	add_time(o, "expiry", f.not_after);
+	cJSON_AddNumberToObject(o, "days_left", (double)((f.not_after - time(NULL)) / 86400));
+	cJSON_AddStringToObject(o, "key_type", f.key_type);
+	cJSON_AddNumberToObject(o, "version", f.version);
+	add_next_renewal(o, &st, &f);
+	add_deploy_state(eng, name, &st, o);
+	add_attempt_state(&st, o);
 	for (size_t i = 0; i < 4; i++) {
 		char field[32];
 		snprintf(field, sizeof(field), "%s_path", kinds[i]);
@@ -55,61 +139,8 @@ out:
 		cJSON_Delete(o);
 		o = NULL;
 	}
-	free(kd);
-	EVP_PKEY_free(k);
-	X509_free(c);
-	crypto_cert_info_free(&ci);
+	status_facts_free(&f);
 	return o;
-}
-
-/* What the status record says about the version live/ serves. */
-static void add_deploy_state(struct engine *eng, const char *name, cJSON *o)
-{
-	struct lineage_status st = {0};
-	struct error e = {0};
-	bool pending;
-
-	if (status_read(&eng->store, name, &st, &e) < 0) {
-		log_msg(&eng->log, LVL_WARN, "%s", e.msg);
-		return;
-	}
-	/* A record about a version that never went live is stale. */
-	pending = st.deploy_pending && st.version == store_live_version(&eng->store, name);
-	cJSON_AddBoolToObject(o, "deploy_pending", pending);
-	if (pending && st.deploy_error[0])
-		cJSON_AddStringToObject(o, "deploy_error", st.deploy_error);
-}
-
-static void add_time(cJSON *o, const char *key, time_t t)
-{
-	char date[32];
-
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	cJSON_AddStringToObject(o, key, date);
-}
-
-/* What the status record says about the last attempt to issue NAME, and
- * the time the CA asked not to be contacted before while it is ahead. */
-static void add_attempt_state(struct engine *eng, const char *name, cJSON *o)
-{
-	struct lineage_status st = {0};
-	struct error e = {0};
-
-	if (status_read(&eng->store, name, &st, &e) < 0) {
-		log_msg(&eng->log, LVL_WARN, "%s", e.msg);
-		return;
-	}
-	if (st.last_attempt == 0)
-		return;
-	add_time(o, "last_attempt", st.last_attempt);
-	if (st.last_outcome[0])
-		cJSON_AddStringToObject(o, "last_outcome", st.last_outcome);
-	if (st.last_problem[0])
-		cJSON_AddStringToObject(o, "last_problem", st.last_problem);
-	if (st.last_error[0])
-		cJSON_AddStringToObject(o, "last_error", st.last_error);
-	if (st.next_attempt > time(NULL))
-		add_time(o, "next_attempt", st.next_attempt);
 }
 
 /* A lineage whose record exists but whose first certificate does not:
@@ -133,7 +164,8 @@ static cJSON *unissued_json(struct engine *eng, const char *name)
 }
 
 /* The profile NAME is ordered with, from its renewal file: what renewals
- * will ask the CA for. */
+ * will ask the CA for. For a lineage whose record does not say which
+ * profile its certificate was ordered with. */
 static void add_profile(struct engine *eng, const char *name, cJSON *o)
 {
 	struct settings st;
@@ -159,19 +191,23 @@ static cJSON *entry(struct engine *eng, const char *name, bool recorded)
 			log_msg(&eng->log, LVL_WARN, "%s: %s", name, one.msg);
 			return NULL;
 		}
-		add_deploy_state(eng, name, o);
+		if (recorded && !cJSON_GetObjectItem(o, "profile"))
+			add_profile(eng, name, o);
 	} else if (recorded) {
+		struct lineage_status st = {0};
 		o = unissued_json(eng, name);
 		if (o)
 			cJSON_AddStringToObject(o, "name", name);
+		if (o && status_read(&eng->store, name, &st, &one) == 0)
+			add_attempt_state(&st, o);
+		else if (o)
+			log_msg(&eng->log, LVL_WARN, "%s", one.msg);
+		if (o)
+			add_profile(eng, name, o);
 	} else {
 		o = cJSON_CreateObject();
 		if (o)
 			cJSON_AddStringToObject(o, "name", name);
-	}
-	if (o && recorded) {
-		add_attempt_state(eng, name, o);
-		add_profile(eng, name, o);
 	}
 	if (o)
 		cJSON_AddStringToObject(o, "state", !recorded ? "no renewal record"
@@ -194,8 +230,8 @@ static void print_entry(struct engine *eng, const cJSON *o)
 
 	fprintf(eng->out, "  Certificate Name: %s\n", name);
 	if (str_of(o, "serial"))
-		fprintf(eng->out, "    Serial Number: %s\n    Key Type: %s\n", str_of(o, "serial"),
-		        str_of(o, "key_type"));
+		fprintf(eng->out, "    Serial Number: %s\n    Key Type: %s\n    Issuer: %s\n",
+		        str_of(o, "serial"), str_of(o, "key_type"), str_of(o, "issuer"));
 	if (cJSON_GetObjectItem(o, "domains")) {
 		fprintf(eng->out, "    Domains:");
 		cJSON_ArrayForEach(d, cJSON_GetObjectItem(o, "domains"))
@@ -209,6 +245,9 @@ static void print_entry(struct engine *eng, const cJSON *o)
 		                  "    Certificate Path: %s\n    Private Key Path: %s\n",
 		        str_of(o, "expiry"), (int)cJSON_GetObjectItem(o, "days_left")->valuedouble,
 		        str_of(o, "fullchain_path"), str_of(o, "privkey_path"));
+	if (str_of(o, "next_renewal"))
+		fprintf(eng->out, "    Next Renewal: %s (%s)\n", str_of(o, "next_renewal"),
+		        str_of(o, "next_renewal_detail"));
 	if (strcmp(state, "no certificate yet") == 0)
 		fprintf(eng->out, "    Status: no certificate yet (an issuance did not finish; "
 		                  "`acmehook renew` completes it)\n");
@@ -226,9 +265,12 @@ static void print_entry(struct engine *eng, const cJSON *o)
 		fprintf(eng->out, ")\n");
 	}
 	if (str_of(o, "next_attempt"))
-		fprintf(eng->out, "    Next Attempt: not before %s (the CA asked; --force-renewal "
+		fprintf(eng->out, "    Next Attempt: not before %s (%s; --force-renewal "
 		                  "tries earlier)\n",
-		        str_of(o, "next_attempt"));
+		        str_of(o, "next_attempt"),
+		        strcmp(str_of(o, "next_attempt_reason"), "backoff") == 0
+		                ? "renew pauses after failures in a row"
+		                : "the CA asked");
 	if (cJSON_IsTrue(pending))
 		fprintf(eng->out, "    Deploy: pending (%s); the next run retries it\n",
 		        str_of(o, "deploy_error") ? str_of(o, "deploy_error") : "not finished");

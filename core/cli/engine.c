@@ -8,10 +8,86 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 
+#include "acme/account.h"
+#include "acme/acme.h"
 #include "base/b64.h"
 #include "cli/engine.h"
 #include "conf/renewal.h"
+
+/* One CA of the run: its directory and nonce pool, and the account. */
+struct engine_ca {
+	pthread_mutex_t lock;  /* held while the directory or the account is fetched */
+	char *url;
+	struct acme base;      /* the directory and the pool; no account, no client */
+	EVP_PKEY *acct_key;    /* one reference held here, once known */
+	char *kid;
+	struct engine_ca *next;
+};
+
+/* What the threads of a run share: its CAs and those found without
+ * renewal information. */
+struct engine_run {
+	pthread_mutex_t lock;  /* guards the two lists, not what a CA holds */
+	struct engine_ca *cas;
+	char **no_ari;         /* n_no_ari server URLs */
+	size_t n_no_ari;
+};
+
+static void run_free(struct engine_run *r)
+{
+	if (!r)
+		return;
+	while (r->cas) {
+		struct engine_ca *c = r->cas;
+		r->cas = c->next;
+		acme_close(&c->base);
+		EVP_PKEY_free(c->acct_key);
+		free(c->kid);
+		free(c->url);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+	}
+	for (size_t i = 0; i < r->n_no_ari; i++)
+		free(r->no_ari[i]);
+	free(r->no_ari);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static struct engine_run *run_new(void)
+{
+	struct engine_run *r = calloc(1, sizeof(*r));
+
+	if (r)
+		pthread_mutex_init(&r->lock, NULL);
+	return r;
+}
+
+/* The record of the CA at URL, made when the run meets it first. */
+static struct engine_ca *run_ca(struct engine_run *r, const char *url, struct error *e)
+{
+	struct engine_ca *c;
+
+	pthread_mutex_lock(&r->lock);
+	for (c = r->cas; c && strcmp(c->url, url) != 0; c = c->next)
+		;
+	if (!c && (c = calloc(1, sizeof(*c))) != NULL) {
+		if ((c->url = strdup(url)) == NULL) {
+			free(c);
+			c = NULL;
+		} else {
+			pthread_mutex_init(&c->lock, NULL);
+			c->next = r->cas;
+			r->cas = c;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!c)
+		err_nomem(e);
+	return c;
+}
 
 static enum log_level level_for(int verbose)
 {
@@ -35,6 +111,11 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	eng->out = stdout;
 	settings_init(&eng->base);
 	log_init(&eng->log, LVL_INFO);
+	hook_run_init(&eng->hooks);
+	if (!(eng->run = run_new())) {
+		err_nomem(e);
+		goto out;
+	}
 	if (settings_merge(&eng->base, cli, e) < 0 || settings_merge(&eng->base, ini, e) < 0 ||
 	    settings_defaults(&eng->base, e) < 0 || settings_check(&eng->base, e) < 0)
 		goto out;
@@ -118,9 +199,13 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
-	for (size_t i = 0; eng->no_ari && eng->no_ari[i]; i++)
-		free(eng->no_ari[i]);
-	free(eng->no_ari);
+	if (eng->parent) {
+		engine_worker_free(eng);
+		return;
+	}
+	run_free(eng->run);
+	eng->run = NULL;
+	hook_run_free(&eng->hooks);
 	if (eng->quiet_out)
 		fclose(eng->quiet_out);
 	if (eng->eab_key) {
@@ -187,4 +272,169 @@ void engine_propagation(const struct settings *s, struct dns_propagation_cfg *cf
 	cfg->timeout_seconds = s->dns_propagation_timeout;
 	cfg->interval_seconds = 2;
 	cfg->fixed_seconds = s->dns_propagation_seconds > 0 ? s->dns_propagation_seconds : 0;
+}
+
+int engine_worker(struct engine *w, struct engine *run, const char *tag, struct error *e)
+{
+	*w = *run;
+	w->parent = run;
+	w->quiet_out = NULL;
+	log_child(&w->log, &run->log, tag);
+	http_client_view(&w->http, &run->http, &w->log);
+	w->store.log = &w->log;
+	w->dns.log = &w->log;
+	hook_run_view(&w->hooks, &run->hooks);
+	w->out_buf = NULL;
+	w->out_len = 0;
+	w->out = open_memstream(&w->out_buf, &w->out_len);
+	if (!w->out) {
+		w->parent = NULL;
+		return err_nomem(e);
+	}
+	return 0;
+}
+
+void engine_worker_tag(struct engine *w, const char *tag)
+{
+	log_child(&w->log, &w->parent->log, tag);
+}
+
+void engine_worker_flush(struct engine *w)
+{
+	if (!w->parent || fflush(w->out) != 0 || w->out_len == 0)
+		return;
+	/* One write of the whole block: stdio keeps it from interleaving with
+	 * another thread's. */
+	fwrite(w->out_buf, 1, w->out_len, w->parent->out);
+	fflush(w->parent->out);
+	rewind(w->out);
+	w->out_len = 0;
+}
+
+void engine_worker_free(struct engine *w)
+{
+	if (!w || !w->parent)
+		return;
+	engine_worker_flush(w);
+	fclose(w->out);
+	free(w->out_buf);
+	memset(w, 0, sizeof(*w));
+}
+
+int engine_acme(struct engine *eng, const char *url, struct acme *a, struct error *e)
+{
+	struct engine_ca *c = run_ca(eng->run, url, e);
+	int ret = -1;
+
+	if (!c)
+		return -1;
+	pthread_mutex_lock(&c->lock);
+	if (!c->base.dir) {
+		if (acme_open(&c->base, &eng->http, &eng->log, url, e) < 0)
+			goto out;
+		/* Only views make requests, each with its own client. */
+		c->base.http = NULL;
+		c->base.log = NULL;
+	}
+	acme_view(a, &c->base, &eng->http, &eng->log);
+	ret = 0;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+int engine_account(struct engine *eng, struct acme *a, const struct acct_params *p,
+                   EVP_PKEY **key, struct error *e)
+{
+	struct engine_ca *c = run_ca(eng->run, a->dir_url, e);
+	int ret = -1;
+
+	if (!c)
+		return -1;
+	/* Held through a registration, so that the run registers once; an
+	 * order never holds it. */
+	pthread_mutex_lock(&c->lock);
+	if (!c->kid) {
+		EVP_PKEY *k = NULL;
+		if (acct_ensure(a, &eng->store, p, &eng->log, &k, e) < 0)
+			goto out;
+		if (!(c->kid = strdup(a->kid))) {
+			EVP_PKEY_free(k);
+			a->key = NULL;
+			err_nomem(e);
+			goto out;
+		}
+		EVP_PKEY_up_ref(k);
+		c->acct_key = k;
+		*key = k;
+		ret = 0;
+		goto out;
+	}
+	free(a->kid);
+	if (!(a->kid = strdup(c->kid))) {
+		err_nomem(e);
+		goto out;
+	}
+	EVP_PKEY_up_ref(c->acct_key);
+	a->key = c->acct_key;
+	*key = c->acct_key;
+	ret = 0;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+void engine_account_lost(struct engine *eng, const struct acme *a)
+{
+	struct error ignore = {0};
+	struct engine_ca *c = a->dir_url ? run_ca(eng->run, a->dir_url, &ignore) : NULL;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (c->kid && a->kid && strcmp(c->kid, a->kid) == 0) {
+		free(c->kid);
+		c->kid = NULL;
+		EVP_PKEY_free(c->acct_key);
+		c->acct_key = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Entries of the no_ari list are the URL after a tag: 'n' for a directory
+ * without renewal information, 'f' for one that could not be fetched. */
+bool engine_no_ari(struct engine *eng, const char *server, bool *offers_none)
+{
+	struct engine_run *r = eng->run;
+	bool found = false;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->n_no_ari && !found; i++)
+		if (strcmp(r->no_ari[i] + 1, server) == 0) {
+			found = true;
+			*offers_none = r->no_ari[i][0] == 'n';
+		}
+	pthread_mutex_unlock(&r->lock);
+	return found;
+}
+
+void engine_note_no_ari(struct engine *eng, const char *server, bool offers_none)
+{
+	struct engine_run *r = eng->run;
+	size_t len = strlen(server);
+	char **v, *copy = malloc(len + 2);
+
+	if (!copy)
+		return; /* only a lost saving */
+	copy[0] = offers_none ? 'n' : 'f';
+	memcpy(copy + 1, server, len + 1);
+	pthread_mutex_lock(&r->lock);
+	v = realloc(r->no_ari, (r->n_no_ari + 1) * sizeof(*v));
+	if (v) {
+		r->no_ari = v;
+		v[r->n_no_ari++] = copy;
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&r->lock);
+	free(copy);
 }

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #include "base/buf.h"
 #include "base/sleep.h"
 #include "cli/hook.h"
@@ -41,34 +43,77 @@ static void close_inherited(void)
 		close((int)fd);
 }
 
+/* Our environment with ENV set (replacing variables of the same names),
+ * as one allocation: a NULL-terminated array followed by the new
+ * "NAME=value" strings. NULL when out of memory. */
+static char **child_env(const struct env_var *env, size_t n_env)
+{
+	size_t n = 0, extra = 0, k = 0;
+	char **v, *p;
+
+	while (environ[n])
+		n++;
+	for (size_t i = 0; i < n_env; i++)
+		extra += strlen(env[i].name) + strlen(env[i].value) + 2;
+	v = malloc((n + n_env + 1) * sizeof(*v) + extra);
+	if (!v)
+		return NULL;
+	p = (char *)(v + n + n_env + 1);
+	for (size_t i = 0; i < n; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < n_env && !replaced; j++) {
+			size_t l = strlen(env[j].name);
+			replaced = strncmp(environ[i], env[j].name, l) == 0 && environ[i][l] == '=';
+		}
+		if (!replaced)
+			v[k++] = environ[i];
+	}
+	for (size_t i = 0; i < n_env; i++) {
+		v[k++] = p;
+		p += sprintf(p, "%s=%s", env[i].name, env[i].value) + 1;
+	}
+	v[k] = NULL;
+	return v;
+}
+
 /* Run WHAT: CMD through /bin/sh -c, or, when DIRECT, the executable CMD
  * itself (a directory hook, whose path must not be parsed by a shell),
- * with ENV added to our environment. */
+ * with ENV added to our environment. Everything the child needs is made
+ * before fork: other threads may hold locks (malloc's) that the child
+ * would wait for for ever. */
 static int spawn(const char *what, const char *cmd, bool direct, const struct env_var *env,
                  size_t n_env, struct error *e)
 {
 	pid_t pid;
 	int status = 0;
 	sigset_t none;
+	char **envp = child_env(env, n_env);
+	char *argv[4] = {NULL};
 
+	if (!envp)
+		return err_nomem(e);
+	if (direct) {
+		argv[0] = (char *)cmd;
+	} else {
+		argv[0] = "sh";
+		argv[1] = "-c";
+		argv[2] = (char *)cmd;
+	}
+	sigemptyset(&none);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		free(envp);
 		return err_set(e, EXIT_OP, "cannot start the %s \"%s\": %s", what, cmd,
 		               strerror(errno));
+	}
 	if (pid == 0) {
 		/* The child must not inherit signals blocked for cleanup. */
-		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close_inherited();
-		for (size_t i = 0; i < n_env; i++)
-			if (setenv(env[i].name, env[i].value, 1) < 0)
-				_exit(127);
-		if (direct)
-			execl(cmd, cmd, (char *)NULL);
-		else
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		execve(direct ? cmd : "/bin/sh", argv, envp);
 		_exit(127);
 	}
+	free(envp);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return err_set(e, EXIT_OP, "cannot wait for the %s \"%s\": %s", what, cmd,
@@ -207,7 +252,38 @@ static int random_sleep(struct hook_run *r, struct error *e)
 	return sleep_ms(ms, e);
 }
 
+void hook_run_init(struct hook_run *r)
+{
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->lock, NULL);
+	r->ready = true;
+}
+
+void hook_run_view(struct hook_run *v, struct hook_run *r)
+{
+	memset(v, 0, sizeof(*v));
+	v->main = r->main ? r->main : r;
+	v->log = r->log;
+	v->dir = r->dir;
+	v->sleep_max_ms = r->sleep_max_ms;
+}
+
+static int begin_locked(struct hook_run *r, const struct settings *s, struct error *e);
+
 int hook_run_begin(struct hook_run *r, const struct settings *s, struct error *e)
+{
+	int ret;
+
+	if (r->main)
+		r = r->main;
+	/* Held through the pre stage: no lineage is ordered before it ran. */
+	pthread_mutex_lock(&r->lock);
+	ret = begin_locked(r, s, e);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+static int begin_locked(struct hook_run *r, const struct settings *s, struct error *e)
 {
 	struct error one = {0};
 	size_t i;
@@ -263,6 +339,8 @@ int hook_run_end(struct hook_run *r, struct error *e)
 	struct error one = {0};
 	int ret = 0;
 
+	if (r->main)
+		r = r->main;
 	if (!r->started)
 		return 0;
 	for (size_t i = 0; i < r->n_post; i++) {
@@ -284,13 +362,18 @@ int hook_run_end(struct hook_run *r, struct error *e)
 
 void hook_run_free(struct hook_run *r)
 {
-	if (!r)
+	bool ready;
+
+	if (!r || r->main)
 		return;
+	ready = r->ready;
 	free(r->dir);
 	free(r->pre_failed);
 	names_free(r->pre, r->n_pre);
 	names_free(r->pre_errors, r->n_pre);
 	names_free(r->post, r->n_post);
+	if (ready)
+		pthread_mutex_destroy(&r->lock);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -9,13 +9,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <pthread.h>
+
 #include "base/err.h"
 #include "base/log.h"
 #include "conf/settings.h"
 
-/* The hook state of one run (certonly or renew). Zero it before use;
- * hook_run_free releases what it holds. */
+/* The hook state of one run (certonly or renew): hook_run_init makes it,
+ * hook_run_free releases what it holds (twice is harmless). Lineages
+ * renewed in several threads each use a view of it (hook_run_view): the
+ * pre stage then still runs once, before any of them is ordered, and the
+ * post stage once at the end. */
 struct hook_run {
+	pthread_mutex_t lock;  /* guards the pre stage and the lists below */
+	bool ready;          /* the lock is made */
+	struct hook_run *main; /* borrowed: a view's run, which every call uses */
 	struct log *log;     /* borrowed */
 	char *dir;           /* owned: CONFIG/renewal-hooks, or NULL: no directory hooks */
 	long sleep_max_ms;   /* > 0: sleep up to this long before the first renewal */
@@ -27,6 +35,10 @@ struct hook_run {
 	char **post;         /* owned: distinct --post-hook commands, in order */
 	size_t n_post;
 };
+
+void hook_run_init(struct hook_run *r);
+/* V: a view of R (made by hook_run_init and outliving V) for one thread. */
+void hook_run_view(struct hook_run *v, struct hook_run *r);
 
 /* Called for each lineage right before its order: the first call sleeps
  * (sleep_max_ms) and runs the pre directory hooks; S's --pre-hook runs

@@ -80,16 +80,17 @@ int issue_open_account(struct engine *eng, const struct settings *s, struct acme
 		.eab_key_len = eng->eab_key_len,
 		.eab_alg = s->eab_hmac_alg,
 		.key_type = s->account_key_type,
+		.account_id = s->account,
 		.interactive = !s->non_interactive && isatty(STDIN_FILENO),
 	};
 
 	if (!a->dir) {
-		if (acme_open(a, &eng->http, &eng->log, issue_server_url(s), e) < 0)
+		if (engine_acme(eng, issue_server_url(s), a, e) < 0)
 			return -1;
 		/* One deadline for everything this run asks of the CA. */
 		acme_set_deadline(a, s->timeout);
 	}
-	return acct_ensure(a, &eng->store, &p, &eng->log, acct_key, e);
+	return engine_account(eng, a, &p, acct_key, e);
 }
 
 /* A CA that lost the account we stored (a CA migration, a reset test CA)
@@ -105,6 +106,7 @@ static int reopen_account(struct engine *eng, const struct settings *s, struct a
 	err_clear(e);
 	log_msg(&eng->log, LVL_WARN, "the CA no longer knows account %s (%s); registering again",
 	        a->kid ? a->kid : "?", was);
+	engine_account_lost(eng, a);
 	if (acct_forget(a, &eng->store, e) < 0)
 		return -1;
 	EVP_PKEY_free(*acct_key);

@@ -32,7 +32,7 @@ static void print_expiry(struct engine *eng, X509 *cert)
 
 	if (crypto_cert_info(cert, &ci, &e) < 0)
 		return;
-	strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&ci.not_after));
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&ci.not_after, &(struct tm){0}));
 	fprintf(eng->out, "This certificate expires on %s.\n", date);
 	crypto_cert_info_free(&ci);
 }
@@ -51,19 +51,18 @@ static char *live_chain(struct engine *eng, const char *name)
 	return text;
 }
 
-/* Run every deploy step on the version live/ serves: the deploy plugins
- * in order, then --deploy-hook and the deploy directory hooks. */
-static int run_deploys(struct engine *eng, const struct settings *s, const struct routed *rt,
-                       const char *name, bool renewal, bool issuer_changed, struct error *e)
+/* Run the deploy plugins (installers and deploy scripts) of RT, in order,
+ * on the version live/ serves. */
+static int run_installers(struct engine *eng, const struct settings *s, const struct routed *rt,
+                          const char *name, bool renewal, bool issuer_changed, struct error *e)
 {
-	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX], live[PATH_MAX];
+	char cert[PATH_MAX], chain[PATH_MAX], full[PATH_MAX], key[PATH_MAX];
 	struct cert_desc c = {0};
 
 	store_live_path(&eng->store, name, "cert", cert, sizeof(cert));
 	store_live_path(&eng->store, name, "chain", chain, sizeof(chain));
 	store_live_path(&eng->store, name, "fullchain", full, sizeof(full));
 	store_live_path(&eng->store, name, "privkey", key, sizeof(key));
-	store_live_dir(&eng->store, name, live, sizeof(live));
 	c.lineage = name;
 	c.names = (const char *const *)s->domains;
 	c.n_names = s->n_domains;
@@ -77,11 +76,25 @@ static int run_deploys(struct engine *eng, const struct settings *s, const struc
 		if (host_instance_install(rt->deploys[i], &c, e) != 0) {
 			err_set(e, EXIT_OP, "deploy step %zu (%s) declined to deploy %s", i + 1,
 			        host_instance_name(rt->deploys[i]), name);
-			err_prefix(e, "the certificate is saved, but");
 			return -1;
 		}
 		log_msg(&eng->log, LVL_INFO, "Deployed %s with %s", name,
 		        host_instance_name(rt->deploys[i]));
+	}
+	return 0;
+}
+
+/* Run every deploy step on the version live/ serves: the deploy plugins
+ * in order, then --deploy-hook and the deploy directory hooks. */
+static int run_deploys(struct engine *eng, const struct settings *s, const struct routed *rt,
+                       const char *name, bool renewal, bool issuer_changed, struct error *e)
+{
+	char live[PATH_MAX];
+
+	store_live_dir(&eng->store, name, live, sizeof(live));
+	if (run_installers(eng, s, rt, name, renewal, issuer_changed, e) < 0) {
+		err_prefix(e, "the certificate is saved, but");
+		return -1;
 	}
 	if ((s->deploy_hook || hook_run_has_deploy(&eng->hooks)) &&
 	    hook_run_deploy(&eng->hooks, s->deploy_hook, live, (const char *const *)s->domains,
@@ -202,6 +215,7 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	struct issued is = {0};
 	struct store_kept record = {0}, status = {0};
 	struct lineage_status st = {0};
+	struct lineage_facts facts = {0};
 	EVP_PKEY *acct_key = NULL, *key = NULL;
 	unsigned char *csr = NULL;
 	size_t csr_len = 0;
@@ -252,8 +266,9 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	st.version = version;
 	st.deploy_pending = deploys;
 	st.issuer_changed = old_chain && strcmp(old_chain, is.chain_pem) != 0;
-	if (status_path(&eng->store, name, p, sizeof(p)) < 0 || store_keep(p, &status, e) < 0 ||
-	    status_write(&eng->store, name, &st, e) < 0)
+	if (due_facts_of(eng, name, s, sk_X509_value(is.chain, 0), version, &facts, e) < 0 ||
+	    status_path(&eng->store, name, p, sizeof(p)) < 0 || store_keep(p, &status, e) < 0 ||
+	    status_write_issued(&eng->store, name, &st, &facts, e) < 0)
 		goto out;
 	if (store_version_switch(&eng->store, name, version, e) < 0)
 		goto out;
@@ -284,6 +299,7 @@ out:
 		store_kept_restore(&status);
 		store_kept_restore(&record);
 	}
+	status_facts_free(&facts);
 	free(old_chain);
 	if (key_pem) {
 		OPENSSL_cleanse(key_pem, strlen(key_pem));
@@ -319,16 +335,31 @@ static void record_attempt(struct engine *eng, const char *name, bool renewal,
 	if (failure) {
 		snprintf(st.last_error, sizeof(st.last_error), "%s", failure->msg);
 		snprintf(st.last_problem, sizeof(st.last_problem), "%s", failure->problem_type);
-		if (!went_live)
-			st.next_attempt = failure->retry_at;
+	}
+	if (failure && !went_live) {
+		struct lineage_status prev = {0};
+		struct error ignore = {0};
+		time_t pause;
+
+		if (status_read(&eng->store, name, &prev, &ignore) == 0)
+			st.failures = prev.failures;
+		st.failures++;
+		st.next_attempt = failure->retry_at;
+		pause = due_backoff(st.failures);
+		if (pause && st.last_attempt + pause > st.next_attempt) {
+			st.next_attempt = st.last_attempt + pause;
+			st.backoff = true;
+		}
 	}
 	if (status_write_attempt(&eng->store, name, &st, &e) < 0)
 		log_msg(&eng->log, LVL_WARN, "cannot record the last attempt of %s: %s", name, e.msg);
 }
 
-/* True when an earlier attempt of NAME was told by the CA not to come
- * back before a time still ahead; says so on the output. */
-static bool ca_asked_to_wait(struct engine *eng, const char *name)
+/* True when NAME must not be tried yet, and says so on the output: an
+ * earlier attempt was told by the CA not to come back before a time still
+ * ahead, or (for RENEW only) failed often enough in a row that renew
+ * pauses. An operator's own certonly is never held back by that pause. */
+static bool told_to_wait(struct engine *eng, const char *name, bool renew)
 {
 	struct lineage_status st = {0};
 	struct error e = {0};
@@ -338,62 +369,20 @@ static bool ca_asked_to_wait(struct engine *eng, const char *name)
 		log_msg(&eng->log, LVL_WARN, "%s", e.msg);
 		return false;
 	}
-	if (st.next_attempt <= time(NULL))
+	if (st.next_attempt <= time(NULL) || (st.backoff && !renew))
 		return false;
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&st.next_attempt));
-	fprintf(eng->out,
-	        "Certificate %s: the CA asked not to be contacted before %s; skipping (use "
-	        "--force-renewal to try anyway)\n",
-	        name, when);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&st.next_attempt, &(struct tm){0}));
+	if (st.backoff)
+		fprintf(eng->out,
+		        "Certificate %s: %d attempts in a row failed (last: %s); the next is not "
+		        "before %s; skipping (use --force-renewal to try now)\n",
+		        name, st.failures, st.last_error[0] ? st.last_error : st.last_problem, when);
+	else
+		fprintf(eng->out,
+		        "Certificate %s: the CA asked not to be contacted before %s; skipping (use "
+		        "--force-renewal to try anyway)\n",
+		        name, when);
 	return true;
-}
-
-/* --- due dates ---------------------------------------------------------- */
-
-/* Due when the names changed, when the live certificate is unreadable,
- * within the renewal window the CA suggests (cli/due.h), or, when it
- * suggests none, when too little of the lifetime is left. WHY says
- * which. */
-static bool lineage_due(struct engine *eng, const char *name, const struct settings *s,
-                        char *why, size_t cap)
-{
-	char p[PATH_MAX];
-	struct error e = {0};
-	struct cert_info ci = {0};
-	X509 *c = NULL;
-	bool due = true;
-	size_t n = 0;
-	time_t now = time(NULL);
-
-	store_live_path(&eng->store, name, "cert", p, sizeof(p));
-	c = crypto_cert_load(p, &e);
-	if (!c || crypto_cert_info(c, &ci, &e) < 0) {
-		snprintf(why, cap, "the live certificate is unreadable (%s)", e.msg);
-		goto out;
-	}
-	while (ci.names && ci.names[n])
-		n++;
-	if (!lineage_same_names(ci.names, n, s->domains, s->n_domains)) {
-		snprintf(why, cap, "its names changed");
-		goto out;
-	}
-	if (due_by_window(eng, issue_server_url(s), name, c, &due, why, cap))
-		goto out;
-	if (due_by_lifetime(ci.not_before, ci.not_after, now)) {
-		snprintf(why, cap, "less than %s of its lifetime is left",
-		         ci.not_after - ci.not_before <= 10 * 86400 ? "half" : "a third");
-		goto out;
-	}
-	due = false;
-	{
-		char date[32];
-		strftime(date, sizeof(date), "%Y-%m-%d", gmtime(&ci.not_after));
-		snprintf(why, cap, "it expires on %s", date);
-	}
-out:
-	crypto_cert_info_free(&ci);
-	X509_free(c);
-	return due;
 }
 
 /* Run S's --failure-hook for lineage NAME, which failed with FAILURE. Its
@@ -421,6 +410,13 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	bool exists;
 
 	*attempted = false;
+	/* Nothing due, by the status record alone: no lock, no renewal file
+	 * parsed, no certificate parsed, no request (cli/due.h). */
+	if (!cli_domains && !lineage_dry_run(eng) && due_settled(eng, name, why, sizeof(why))) {
+		fprintf(eng->out, "Certificate %s is not yet due for renewal (%s); no action taken.\n",
+		        name, why);
+		return 0;
+	}
 	/* The lock is in the config dir, with the data: runs that share it
 	 * exclude each other whatever their work dirs. A second run waits
 	 * for the first (up to --lock-timeout) and then sees its result. A
@@ -444,7 +440,7 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	/* A dry run simulates the renewal of every lineage, as certbot's. */
 	if (lineage_dry_run(eng))
 		snprintf(why, sizeof(why), "a dry run");
-	else if (exists && !s.force_renewal && !lineage_due(eng, name, &s, why, sizeof(why))) {
+	else if (exists && !s.force_renewal && !due_lineage(eng, name, &s, why, sizeof(why))) {
 		fprintf(eng->out, "Certificate %s is not yet due for renewal (%s); no action taken.\n",
 		        name, why);
 		ret = 0;
@@ -453,7 +449,7 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	/* Reading the record writes nothing: a lineage that was never
 	 * attempted keeps having no status file. */
 	if (!s.force_renewal && store_lineage_exists(&eng->store, name) &&
-	    ca_asked_to_wait(eng, name)) {
+	    told_to_wait(eng, name, !cli_domains)) {
 		ret = 0;
 		goto out;
 	}
@@ -477,3 +473,45 @@ out:
 	return ret;
 }
 
+int lineage_install(struct engine *eng, const char *name, struct error *e)
+{
+	struct settings s, steps;
+	struct routed rt = {0};
+	int lock = -1, ret = -1;
+
+	settings_init(&s);
+	settings_init(&steps);
+	if (!store_lineage_exists(&eng->store, name)) {
+		err_set(e, EXIT_USAGE, "no certificate named \"%s\" in %s/renewal", name,
+		        eng->store.config_dir);
+		goto out;
+	}
+	if (store_live_version(&eng->store, name) <= 0) {
+		err_set(e, EXIT_OP, "%s has no certificate in live/ yet; nothing to install", name);
+		goto out;
+	}
+	/* The lock keeps a renewal from switching live/ under the installer. */
+	if (store_lock(&eng->store, name, &lock, e) < 0 ||
+	    engine_lineage_settings(eng, name, false, &s, e) < 0)
+		goto out;
+	if (s.n_deploys == 0) {
+		err_set(e, EXIT_USAGE, "install needs an installer: -i NAME (see `acmehook plugins`)");
+		goto out;
+	}
+	/* Only the deploy steps are routed: the names need no authenticator,
+	 * and routing them would ask DNS about their challenge records. */
+	if (settings_merge(&steps, &s, e) < 0)
+		goto out;
+	settings_drop_domains(&steps);
+	if (issue_route(eng, &steps, &rt, e) < 0 ||
+	    run_installers(eng, &s, &rt, name, false, false, e) < 0)
+		goto out;
+	fprintf(eng->out, "Installed %s (version %d).\n", name, store_live_version(&eng->store, name));
+	ret = 0;
+out:
+	routed_free(&rt);
+	store_unlock(lock);
+	settings_free(&steps);
+	settings_free(&s);
+	return ret;
+}

@@ -23,4 +23,9 @@ bool lineage_dry_run(const struct engine *eng);
 int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *attempted,
                   struct error *e);
 
+/* `install`: run the deploy plugins the command line (or else the renewal
+ * file, or cli.ini) names on the version NAME's live/ serves, under its
+ * lock. No hook runs and nothing is stored, as with certbot's install. */
+int lineage_install(struct engine *eng, const char *name, struct error *e);
+
 #endif

@@ -17,6 +17,7 @@ static const char commands[] =
 	"                (with --dry-run: try every one, saving nothing)\n"
 	"  revoke        revoke --cert-name NAME or --cert-path FILE [--reason R]\n"
 	"  certificates  list stored certificates [--json]\n"
+	"  install       deploy --cert-name NAME with the installer -i NAME\n"
 	"  plugins       list installed plugins\n"
 	"  script test SCRIPT --domain NAME [--dns-lua-credentials F] [--dry-run]\n"
 	"                exercise a Lua DNS provider (or, with --dry-run, a deploy script)\n";
@@ -48,6 +49,8 @@ static int dispatch(struct engine *eng, const char *cmd, struct error *e)
 		return cmd_revoke(eng, e);
 	if (strcmp(cmd, "certificates") == 0)
 		return cmd_certificates(eng, e);
+	if (strcmp(cmd, "install") == 0)
+		return cmd_install(eng, e);
 	if (strcmp(cmd, "plugins") == 0)
 		return cmd_plugins(eng, e);
 	if (strcmp(cmd, "script") == 0)

@@ -202,6 +202,48 @@ static int select_plugin(struct route *target, const char *name)
 	return target->plugin ? 0 : -1;
 }
 
+/* A deploy step: a --deploy-script (the row names the plugin and takes the
+ * script as its option) or an --installer (the value names the plugin or a
+ * cli.ini instance, resolved once cli.ini is read). */
+static int push_deploy(struct settings *s, const struct optdef *d, const char *val,
+                       const char *origin, struct error *e)
+{
+	struct route r = {0};
+	int rc;
+
+	if (!d->plugin && !*val)
+		return err_set(e, EXIT_USAGE, "%s: --installer needs a plugin or instance name", origin);
+	if (!(r.plugin = strdup(d->plugin ? d->plugin : val)) ||
+	    (d->key && route_set_opt(&r, d->key, val) < 0) ||
+	    conf_routes_push(&s->deploys, &s->n_deploys, &r) < 0)
+		rc = err_nomem(e);
+	else
+		rc = 0;
+	route_free(&r);
+	return rc;
+}
+
+/* An option of the last deploy step: the row's key (--deploy-script-
+ * credentials FILE), or KEY=VALUE (--installer-option). */
+static int set_deploy_opt(struct route *r, const struct optdef *d, const char *val,
+                          const char *origin, struct error *e)
+{
+	const char *eq = d->key ? NULL : strchr(val, '=');
+	char *key = NULL;
+	int rc;
+
+	if (d->key)
+		return route_set_opt(r, d->key, val) == 0 ? 0 : err_nomem(e);
+	if (!eq || eq == val)
+		return err_set(e, EXIT_USAGE, "%s: --installer-option takes KEY=VALUE, not \"%s\"",
+		               origin, val);
+	if (!(key = strndup(val, (size_t)(eq - val))))
+		return err_nomem(e);
+	rc = route_set_opt(r, key, eq + 1) == 0 ? 0 : err_nomem(e);
+	free(key);
+	return rc;
+}
+
 /* Options that build routes: authenticators with their options, and
  * deploy steps with theirs. */
 static int apply_route(struct parse *ps, const struct optdef *o, const struct optdef *d,
@@ -238,21 +280,13 @@ static int apply_route(struct parse *ps, const struct optdef *o, const struct op
 				return err_nomem(e);
 		}
 		return 0;
-	case SP_DEPLOY: {
-		struct route r = {0};
-		int rc = (r.plugin = strdup(d->plugin)) && route_set_opt(&r, d->key, val) == 0 &&
-		                 conf_routes_push(&s->deploys, &s->n_deploys, &r) == 0
-		                 ? 0
-		                 : err_nomem(e);
-		route_free(&r);
-		return rc;
-	}
+	case SP_DEPLOY:
+		return push_deploy(s, d, val, origin, e);
 	case SP_DEPLOY_OPT:
 		if (s->n_deploys == 0)
-			return err_set(e, EXIT_USAGE, "%s: --%s must follow a --deploy-script", origin,
-			               o->lng);
-		return route_set_opt(&s->deploys[s->n_deploys - 1], d->key, val) == 0 ? 0
-		                                                                      : err_nomem(e);
+			return err_set(e, EXIT_USAGE, "%s: --%s must follow a --%s", origin, o->lng,
+			               d->key ? "deploy-script" : "installer");
+		return set_deploy_opt(&s->deploys[s->n_deploys - 1], d, val, origin, e);
 	default:
 		return 0;
 	}
@@ -276,9 +310,14 @@ static int each_word(const char *val, int (*fn)(struct parse *, const char *, co
 
 static int add_domain(struct parse *ps, const char *name, const char *origin, struct error *e)
 {
-	if (settings_check_domain(name, origin, e) < 0)
+	char *form = NULL;
+	int rc;
+
+	if (settings_name_form(name, origin, &form, e) < 0)
 		return -1;
-	return settings_add_domain(ps->s, name, ps->positional ? &ps->cur : NULL, e);
+	rc = settings_add_domain(ps->s, form, ps->positional ? &ps->cur : NULL, e);
+	free(form);
+	return rc;
 }
 
 /* Split a -d value on commas only, as certbot does, with the blanks

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "conf/certbot.h"
 #include "conf/ini.h"
+#include "conf/trust.h"
 #include "conf/renewal.h"
 #include "store/store.h"
 
@@ -45,14 +47,28 @@ static int renewal_cb(void *ud, const char *section, const char *key, const char
 	return err_set(e, EXIT_USAGE, "%s: unknown section [%s]", origin, section);
 }
 
+/* The size cap of ini.c's reader. */
+#define RENEWAL_CAP (1 << 20)
+
 int renewal_load(const struct store *st, const char *name, struct settings *s,
                  struct error *e)
 {
 	char path[PATH_MAX];
 
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
 	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
 		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
-	if (ini_parse_trusted(path, renewal_cb, s, e) < 0)
+	/* A lineage certbot made (or one taken over from it) is in certbot's
+	 * form, read as certbot reads it. */
+	if (conf_read_trusted(path, RENEWAL_CAP, &text, &len, e) < 0)
+		return -1;
+	rc = certbot_renewal_is(text) ? certbot_renewal_load(st, name, path, text, s, e)
+	                              : ini_parse_trusted(path, renewal_cb, s, e);
+	free(text);
+	if (rc < 0)
 		return -1;
 	if (s->n_domains == 0)
 		return err_set(e, EXIT_USAGE, "%s lists no domains under [[routes]]", path);
@@ -111,6 +127,17 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 		return -1;
 	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
 		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
+	/* certbot's file stays certbot's, so that certbot can still renew. */
+	if (store_exists(path)) {
+		char *old = NULL;
+		if (conf_read_trusted(path, RENEWAL_CAP, &old, NULL, e) < 0)
+			return -1;
+		ret = certbot_renewal_is(old) ? certbot_renewal_save(st, path, old, s, server_url, e) : 1;
+		free(old);
+		if (ret <= 0)
+			return ret;
+		ret = -1;
+	}
 	store_archive_dir(st, name, p, sizeof(p));
 	if (put(&b, "# Renewal settings, written by acmehook; `acmehook renew` reads them.\n", e) < 0 ||
 	    kv(&b, "version", ACMEHOOK_VERSION, e) < 0 || kv(&b, "archive_dir", p, e) < 0)
@@ -130,6 +157,7 @@ int renewal_save(const struct store *st, const char *name, const struct settings
 	    (strcmp(s->key_type, "rsa") == 0 ? kn(&b, "rsa_key_size", s->rsa_key_size, e)
 	                                     : kv(&b, "elliptic_curve", s->elliptic_curve, e)) < 0 ||
 	    kv(&b, "preferred_chain", s->preferred_chain, e) < 0 ||
+	    kv(&b, "preferred_challenges", s->preferred_challenges, e) < 0 ||
 	    kv(&b, "preferred_profile", s->preferred_profile, e) < 0 ||
 	    kv(&b, "pre_hook", s->pre_hook, e) < 0 || kv(&b, "post_hook", s->post_hook, e) < 0 ||
 	    kv(&b, "deploy_hook", s->deploy_hook, e) < 0 ||

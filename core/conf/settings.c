@@ -1,7 +1,6 @@
 /* struct settings: initial values, freeing, merging the sources, defaults,
  * and the names with their routes. The option fields are handled row by
  * row from conf/options.def. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,7 +11,9 @@
 
 #include <openssl/crypto.h>
 
+#include "base/ident.h"
 #include "conf/internal.h"
+#include "base/ident.h"
 #include "conf/settings.h"
 
 #define MAX_DOMAINS 100 /* the most names an ACME CA accepts in one order */
@@ -166,18 +167,7 @@ void settings_free(struct settings *s)
 
 bool settings_is_ip(const char *name)
 {
-	unsigned char addr[16];
-	char inner[64];
-	size_t n = strlen(name);
-
-	if (inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1)
-		return true;
-	/* "[2001:db8::1]", as an address is written in a URL. */
-	if (n < 3 || n - 2 >= sizeof(inner) || name[0] != '[' || name[n - 1] != ']')
-		return false;
-	memcpy(inner, name + 1, n - 2);
-	inner[n - 2] = '\0';
-	return inet_pton(AF_INET6, inner, addr) == 1 || inet_pton(AF_INET, inner, addr) == 1;
+	return ident_is_ip(name);
 }
 
 /* Names are compared and stored in lower case, as DNS is case-blind and
@@ -187,10 +177,8 @@ int settings_check_domain(const char *name, const char *origin, struct error *e)
 	size_t n = strlen(name);
 	const char *p = name;
 
-	if (settings_is_ip(name))
-		return err_set(e, EXIT_USAGE,
-		               "%s: IP address identifiers (RFC 8738) are not supported yet: %s", origin,
-		               name);
+	if (ident_is_ip(name))
+		return 0;
 	if (n == 0 || n > 253)
 		return err_set(e, EXIT_USAGE, "%s: invalid domain \"%s\"", origin, name);
 	if (name[strcspn(name, " \t\n\v\f\r")] != '\0')
@@ -220,6 +208,24 @@ int settings_check_domain(const char *name, const char *origin, struct error *e)
 		if (*l == '.')
 			l++;
 	}
+	return 0;
+}
+
+int settings_name_form(const char *name, const char *origin, char **out, struct error *e)
+{
+	char ip[IDENT_IP_MAX], *form = NULL;
+
+	if (ident_ip_canonical(name, ip) == 0) {
+		if (!(form = strdup(ip)))
+			return err_nomem(e);
+	} else if (ident_dns_ascii(name, origin, &form, e) < 0) {
+		return -1;
+	}
+	if (settings_check_domain(form, origin, e) < 0) {
+		free(form);
+		return -1;
+	}
+	*out = form;
 	return 0;
 }
 
@@ -299,10 +305,35 @@ static int resolve_one(const struct settings *s, struct route *r, struct error *
 	return 0;
 }
 
+/* An --installer naming a cli.ini instance takes the instance's plugin and
+ * options; its own --installer-option values override the instance's. */
+static int resolve_deploy(const struct settings *s, struct route *r, struct error *e)
+{
+	struct route given = {0};
+	int ret = -1;
+
+	if (route_copy(&given, r) < 0)
+		return err_nomem(e);
+	if (resolve_one(s, r, e) < 0)
+		goto out;
+	for (size_t k = 0; given.opts && given.opts[k]; k += 2)
+		if (route_set_opt(r, given.opts[k], given.opts[k + 1]) < 0) {
+			err_nomem(e);
+			goto out;
+		}
+	ret = 0;
+out:
+	route_free(&given);
+	return ret;
+}
+
 int settings_resolve_instances(struct settings *s, struct error *e)
 {
 	for (size_t i = 0; i < s->n_domains; i++)
 		if (resolve_one(s, &s->routes[i], e) < 0)
+			return -1;
+	for (size_t i = 0; i < s->n_deploys; i++)
+		if (resolve_deploy(s, &s->deploys[i], e) < 0)
 			return -1;
 	return resolve_one(s, &s->fallback, e);
 }

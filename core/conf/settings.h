@@ -69,12 +69,16 @@ int settings_defaults(struct settings *s, struct error *e);
 /* Forget S's names and their routes. */
 void settings_drop_domains(struct settings *s);
 
-/* True when NAME is an IPv4 or IPv6 address, bare or in brackets: such
- * identifiers (RFC 8738) are not DNS names and are refused. */
+/* True when NAME is an IPv4 or IPv6 address, bare or in brackets: an
+ * "ip" identifier (RFC 8738), validated only over http-01. */
 bool settings_is_ip(const char *name);
-/* Check NAME (a "*." prefix allowed) as a DNS name; ORIGIN names where it
- * came from in the message. */
+/* Check NAME (a "*." prefix allowed) as a DNS name in A-label form, or an
+ * address; ORIGIN names where it came from in the message. */
 int settings_check_domain(const char *name, const char *origin, struct error *e);
+/* NAME as it is stored and sent to the CA, in a new string in *OUT: an
+ * address in canonical text, a DNS name with its U-labels turned into
+ * A-labels (IDNA 2008), lower-cased; then checked. */
+int settings_name_form(const char *name, const char *origin, char **out, struct error *e);
 /* Append NAME (lower-cased) with a copy of route R (may be NULL); a name
  * already present is ignored. */
 int settings_add_domain(struct settings *s, const char *name, const struct route *r,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/cache.h"
 #include "dns/client.h"
 #include "dns/transport.h"
 #include "dns/util.h"
@@ -71,6 +72,7 @@ int dns_client_init(struct dns_client *c, const char *const *resolvers, uint16_t
 	if (n == 0 && read_resolv_conf(log, &v, &n, e) < 0)
 		goto out;
 	memset(c, 0, sizeof(*c));
+	c->cache = dns_cache_new();
 	c->log = log;
 	c->resolvers = v;
 	c->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
@@ -88,6 +90,8 @@ void dns_client_free(struct dns_client *c)
 		return;
 	dns_strv_free(c->resolvers);
 	c->resolvers = NULL;
+	dns_cache_free(c->cache);
+	c->cache = NULL;
 }
 
 void dns_answer_free(struct dns_answer *a)
@@ -352,15 +356,45 @@ out:
 	return rc;
 }
 
+/* *OUT (malloc'd): the one value remembered for KIND, NAME and SERVER.
+ * 1 when there is one, 0 when not, -1 when out of memory. */
+static int cached_one(const struct dns_client *c, enum dns_cache_kind kind, const char *name,
+		      const char *server, char **out, struct error *e)
+{
+	char *const *v = dns_cache_get(c->cache, kind, name, server);
+
+	if (!v)
+		return 0;
+	*out = strdup(v[0]);
+	return *out ? 1 : err_nomem(e);
+}
+
+static void remember_one(const struct dns_client *c, enum dns_cache_kind kind, const char *name,
+			 const char *server, char *value)
+{
+	char *v[2] = {value, NULL};
+
+	dns_cache_put(c->cache, kind, name, server, v);
+}
+
 int dns_follow(const struct dns_client *c, const char *name, char **target, struct error *e)
 {
 	char *seen[MAX_ALIAS_STEPS + 2] = {0};
 	size_t nseen = 0;
-	char *cur = NULL, *next = NULL;
-	int rc = -1;
+	char *cur = NULL, *next = NULL, *first = NULL;
+	int rc = -1, hit;
 
 	if (dns_normal_name(name, "name", &cur, e) < 0)
 		return -1;
+	hit = cached_one(c, DNS_CACHE_ALIAS, cur, NULL, target, e);
+	if (hit != 0) {
+		free(cur);
+		return hit < 0 ? -1 : 0;
+	}
+	if (!(first = strdup(cur))) {
+		err_nomem(e);
+		goto out;
+	}
 	for (;;) {
 		if (follow_step(c, cur, &next, e) < 0)
 			goto out;
@@ -384,12 +418,14 @@ int dns_follow(const struct dns_client *c, const char *name, char **target, stru
 	}
 	if (nseen)
 		dns_log(c->log, LVL_INFO, "%s is an alias of %s", seen[0], cur);
+	remember_one(c, DNS_CACHE_ALIAS, first, NULL, cur);
 	*target = cur;
 	cur = NULL;
 	rc = 0;
 out:
 	for (size_t i = 0; i < nseen; i++)
 		free(seen[i]);
+	free(first);
 	free(cur);
 	free(next);
 	return rc;
@@ -438,14 +474,28 @@ static const char *zone_in_reply(const struct dns_msg *m, const char *cur, char 
 	return NULL;
 }
 
-int dns_zone_of(const struct dns_client *c, const char *name, const char *server, char **zone,
-		struct error *e)
+/* SERVER as the cache knows it: "IP:PORT", NULL for the resolvers. False
+ * when SERVER is not an address (the lookup then fails, saying so). */
+static bool server_key(const char *server, struct dns_server_addr *sa, const char **key)
 {
-	char *cur = NULL, *found = NULL;
-	int rc = -1;
+	*key = NULL;
+	if (!server)
+		return true;
+	if (dns_server_parse(server, 53, sa) < 0)
+		return false;
+	*key = sa->text;
+	return true;
+}
 
-	if (dns_normal_name(name, "name", &cur, e) < 0)
-		return -1;
+/* The SOA walk from START (normalised NAME), asked at SERVER: the zone,
+ * malloc'd, or NULL with E set. */
+static char *zone_walk(const struct dns_client *c, const char *name, const char *start,
+		       const char *server, struct error *e)
+{
+	char *cur = strdup(start), *found = NULL;
+
+	if (!cur)
+		err_nomem(e);
 	while (cur && !found) {
 		struct dns_reply r = {0};
 		char used[80] = "", owner[DNS_NAME_TEXT], *up = NULL;
@@ -463,24 +513,44 @@ int dns_zone_of(const struct dns_client *c, const char *name, const char *server
 		if (soa && (r.msg.rcode == DNS_R_NOERROR || r.msg.rcode == DNS_R_NXDOMAIN)) {
 			found = strdup(soa);
 			dns_reply_free(&r);
-			if (!found) {
+			if (!found)
 				err_nomem(e);
-				goto out;
-			}
-			break;
+			goto out;
 		}
 		dns_reply_free(&r);
 		if (dns_parent_name(cur, &up, e) < 0)
 			goto out;
 		free(cur);
 		cur = up;
+		if (!cur)
+			err_set(e, EXIT_OP, "no zone found for %s: no SOA record at %s or any parent",
+				name, server ? server : "the resolvers");
 	}
-	if (!found) {
-		err_set(e, EXIT_OP, "no zone found for %s: no SOA record at %s or any parent",
-			name, server ? server : "the resolvers");
+out:
+	if (found)
+		dns_log(c->log, LVL_DEBUG, "zone of %s is %s", name, found);
+	free(cur);
+	return found;
+}
+
+int dns_zone_of(const struct dns_client *c, const char *name, const char *server, char **zone,
+		struct error *e)
+{
+	char *cur = NULL, *found = NULL;
+	struct dns_server_addr sa;
+	const char *key = NULL;
+	bool cacheable;
+	int rc = -1, hit = 0;
+
+	if (dns_normal_name(name, "name", &cur, e) < 0)
+		return -1;
+	cacheable = server_key(server, &sa, &key);
+	if (cacheable && (hit = cached_one(c, DNS_CACHE_ZONE, cur, key, &found, e)) < 0)
 		goto out;
-	}
-	dns_log(c->log, LVL_DEBUG, "zone of %s is %s", name, found);
+	if (!hit && !(found = zone_walk(c, name, cur, server, e)))
+		goto out;
+	if (!hit && cacheable)
+		remember_one(c, DNS_CACHE_ZONE, cur, key, found);
 	*zone = found;
 	found = NULL;
 	rc = 0;
@@ -521,8 +591,10 @@ static int add_ns_addresses(const struct dns_client *c, const char *zone, const 
 	return 0;
 }
 
-int dns_zone_servers(const struct dns_client *c, const char *zone, char ***servers,
-		     struct error *e)
+/* The lookup behind dns_zone_servers: NS at the resolvers, then the
+ * addresses of each. */
+static int zone_servers_lookup(const struct dns_client *c, const char *zone, char ***servers,
+			       struct error *e)
 {
 	struct dns_answer ns = {0};
 	char **v = NULL;
@@ -552,5 +624,35 @@ int dns_zone_servers(const struct dns_client *c, const char *zone, char ***serve
 out:
 	dns_answer_free(&ns);
 	dns_strv_free(v);
+	return rc;
+}
+
+int dns_zone_servers(const struct dns_client *c, const char *zone, char ***servers,
+		     struct error *e)
+{
+	char **v = NULL, *key = NULL;
+	char *const *known;
+	size_t n = 0;
+	int rc = -1;
+
+	if (dns_normal_name(zone, "zone", &key, e) < 0)
+		return -1;
+	known = dns_cache_get(c->cache, DNS_CACHE_SERVERS, key, NULL);
+	for (size_t i = 0; known && known[i]; i++)
+		if (dns_strv_push(&v, &n, known[i]) < 0) {
+			err_nomem(e);
+			goto out;
+		}
+	if (!known) {
+		if (zone_servers_lookup(c, key, &v, e) < 0)
+			goto out;
+		dns_cache_put(c->cache, DNS_CACHE_SERVERS, key, NULL, v);
+	}
+	*servers = v;
+	v = NULL;
+	rc = 0;
+out:
+	dns_strv_free(v);
+	free(key);
 	return rc;
 }

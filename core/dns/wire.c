@@ -712,21 +712,34 @@ int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, const char *name, uin
 	return dns_builder_finish(&b);
 }
 
-int dns_build_update_txt(uint8_t *buf, size_t cap, uint16_t id, const char *zone,
-			 const char *name, const char *txt, uint32_t ttl, bool add)
+int dns_build_update_txts(uint8_t *buf, size_t cap, uint16_t id, const char *zone,
+			  const char *const *names, const char *const *txts, size_t n, uint32_t ttl,
+			  bool add)
 {
 	struct dns_builder b;
 	uint8_t rdata[256];
-	size_t n = txt ? strlen(txt) : 256;
 
-	if (n > 255)
+	if (n == 0 || n > UINT16_MAX || !names || !txts)
 		return -1;
-	rdata[0] = (uint8_t)n;
-	memcpy(rdata + 1, txt, n);
 	dns_builder_init(&b, buf, cap, id, (uint16_t)(DNS_OP_UPDATE << 11));
 	dns_builder_question(&b, zone, DNS_T_SOA, DNS_C_IN);
-	/* RFC 2136 §2.5.4: class NONE and TTL 0 delete exactly this RR. */
-	dns_builder_rr(&b, DNS_S_AUTHORITY, name, DNS_T_TXT, add ? DNS_C_IN : DNS_C_NONE,
-		       add ? ttl : 0, rdata, (uint16_t)(n + 1));
+	for (size_t i = 0; i < n; i++) {
+		size_t len = txts[i] ? strlen(txts[i]) : 256;
+
+		if (len > 255 || !names[i])
+			return -1;
+		rdata[0] = (uint8_t)len;
+		memcpy(rdata + 1, txts[i], len);
+		/* RFC 2136 §2.5.4: class NONE and TTL 0 delete exactly this RR. */
+		dns_builder_rr(&b, DNS_S_AUTHORITY, names[i], DNS_T_TXT,
+			       add ? DNS_C_IN : DNS_C_NONE, add ? ttl : 0, rdata,
+			       (uint16_t)(len + 1));
+	}
 	return dns_builder_finish(&b);
+}
+
+int dns_build_update_txt(uint8_t *buf, size_t cap, uint16_t id, const char *zone,
+			 const char *name, const char *txt, uint32_t ttl, bool add)
+{
+	return dns_build_update_txts(buf, cap, id, zone, &name, &txt, 1, ttl, add);
 }

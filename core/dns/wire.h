@@ -156,6 +156,15 @@ int dns_build_query(uint8_t *buf, size_t cap, uint16_t id, const char *name, uin
 int dns_build_update_txt(uint8_t *buf, size_t cap, uint16_t id, const char *zone,
 			 const char *name, const char *txt, uint32_t ttl, bool add);
 
+/* One UPDATE in ZONE carrying N such records, all additions or all
+ * deletions: NAMES[i] gets (or loses) the value TXTS[i]. The server applies
+ * the whole message or none of it (RFC 2136 §3.7), so one message per zone
+ * keeps a batch all-or-nothing. Returns the length or -1 (no room, N 0, a
+ * bad name, a value over 255 bytes). */
+int dns_build_update_txts(uint8_t *buf, size_t cap, uint16_t id, const char *zone,
+			  const char *const *names, const char *const *txts, size_t n, uint32_t ttl,
+			  bool add);
+
 /* --- TSIG (RFC 8945), in dns_tsig.c --- */
 
 enum dns_tsig_alg { DNS_TSIG_HMAC_SHA256, DNS_TSIG_HMAC_SHA384, DNS_TSIG_HMAC_SHA512,

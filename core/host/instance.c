@@ -1,7 +1,9 @@
 /* Plugin instances: creating and destroying them, the present, cleanup,
  * check and install calls, and turning a plugin's status into the caller's
  * error. The engine's challenge and certificate descriptions become the
- * SDK's structs here and nowhere else. */
+ * SDK's structs here and nowhere else. Each call holds the instance's
+ * lock, which keeps the SDK's promise that an instance is never called
+ * from two threads at once. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +104,7 @@ struct host_instance *host_instance_new(const struct plugin_registry *r, const c
 		goto fail;
 	}
 	hi->mod = m;
+	pthread_mutex_init(&hi->lock, NULL);
 	if (clients)
 		hi->clients = *clients;
 	if (instance_name && strcmp(instance_name, m->name) != 0) {
@@ -175,6 +178,30 @@ static void to_ah_challenge(const struct challenge_desc *ch, struct ah_challenge
 	c->record_name = ch->record_name;
 	c->txt_value = ch->txt_value;
 	c->zone = ch->zone;
+	c->order_names = ch->order_names;
+	c->n_order_names = ch->order_names ? ch->n_order_names : 0;
+	c->remaining_challenges = ch->remaining;
+}
+
+/* True, with E saying why, when CH must not reach the plugin: it is not
+ * an authenticator, or the token is not base64url. */
+static bool challenge_refused(struct host_instance *hi, const struct challenge_desc *ch,
+                              bool present, struct error *e)
+{
+	char esc[128];
+
+	if (!hi->mod->authenticator) {
+		err_set(e, EXIT_USAGE, "%s: plugin %s is not an authenticator; choose one that "
+		        "answers challenges", hi->label, hi->mod->name);
+		return true;
+	}
+	if (!ch || !ch->identifier || !base64url_token(ch->token)) {
+		err_escape(esc, sizeof(esc), ch && ch->token ? ch->token : "(none)");
+		err_set(e, EXIT_OP, "%s: refusing to %s challenge with token \"%s\": not base64url",
+		        hi->label, present ? "present" : "cleanup", esc);
+		return true;
+	}
+	return false;
 }
 
 static int challenge_call(struct host_instance *hi, const struct challenge_desc *ch,
@@ -183,20 +210,17 @@ static int challenge_call(struct host_instance *hi, const struct challenge_desc 
 	const struct ah_plugin *d = hi->mod->desc;
 	const char *call = present ? "present" : "cleanup";
 	struct ah_challenge c;
-	char esc[128];
+	int st;
 
-	if (!hi->mod->authenticator)
-		return err_set(e, EXIT_USAGE, "%s: plugin %s is not an authenticator; choose one "
-		               "that answers challenges", hi->label, hi->mod->name);
-	if (!ch || !ch->identifier || !base64url_token(ch->token)) {
-		err_escape(esc, sizeof(esc), ch && ch->token ? ch->token : "(none)");
-		return err_set(e, EXIT_OP, "%s: refusing to %s challenge with token \"%s\": not "
-		               "base64url", hi->label, call, esc);
-	}
+	if (challenge_refused(hi, ch, present, e))
+		return -1;
 	to_ah_challenge(ch, &c);
+	pthread_mutex_lock(&hi->lock);
 	hi->errtext[0] = '\0';
-	return status_to_error(hi, call, present ? d->present(hi->state, &c) :
-	                                           d->cleanup(hi->state, &c), e);
+	st = present ? d->present(hi->state, &c) : d->cleanup(hi->state, &c);
+	st = status_to_error(hi, call, st, e);
+	pthread_mutex_unlock(&hi->lock);
+	return st;
 }
 
 int host_instance_present(struct host_instance *hi, const struct challenge_desc *ch,
@@ -211,6 +235,90 @@ int host_instance_cleanup(struct host_instance *hi, const struct challenge_desc 
 	return challenge_call(hi, ch, false, e);
 }
 
+/* Present or clean up N challenges with the plugin's batch call (ABI 1.2)
+ * when it has one, else, or when it declines the batch, with one call each;
+ * see host_instance_present_batch. */
+static int batch_call(struct host_instance *hi, const struct challenge_desc *chs, size_t n,
+                      bool present, int *results, struct error *e)
+{
+	const struct ah_plugin *d = hi->mod->desc;
+	const char *call = present ? "present_batch" : "cleanup_batch";
+	int (*fn)(void *, const struct ah_challenge *const *, size_t, int *) = NULL;
+	struct ah_challenge *c = calloc(n ? n : 1, sizeof(*c));
+	const struct ah_challenge **p = calloc(n ? n : 1, sizeof(*p));
+	int *st = calloc(n ? n : 1, sizeof(*st));
+	size_t *idx = calloc(n ? n : 1, sizeof(*idx)), k = 0;
+	int all = AH_DECLINE, ret = -1;
+	bool failed = false;
+
+	for (size_t i = 0; i < n; i++)
+		results[i] = -1;
+	if (!c || !p || !st || !idx) {
+		err_nomem(e);
+		goto out;
+	}
+	if (AH_HAS_MEMBER(d, struct ah_plugin, cleanup_batch))
+		fn = present ? d->present_batch : d->cleanup_batch;
+	for (size_t i = 0; fn && i < n; i++) {
+		/* A token the ABI forbids never reaches the plugin: presenting
+		 * fails as a whole, cleaning up goes on without it. */
+		if (challenge_refused(hi, &chs[i], present, e)) {
+			if (present)
+				goto out;
+			continue;
+		}
+		to_ah_challenge(&chs[i], &c[k]);
+		p[k] = &c[k];
+		st[k] = AH_FAIL;
+		idx[k++] = i;
+	}
+	if (fn && k) {
+		/* The instance's lock covers the call and the reading of its
+		 * error text. */
+		pthread_mutex_lock(&hi->lock);
+		hi->errtext[0] = '\0';
+		all = fn(hi->state, p, k, st);
+		if (all == AH_OK)
+			for (size_t j = 0; j < k; j++)
+				results[idx[j]] = status_to_error(hi, call, st[j], e);
+		else if (all != AH_DECLINE)
+			status_to_error(hi, call, all, e);
+		pthread_mutex_unlock(&hi->lock);
+	} else if (fn) {
+		all = AH_OK;
+	}
+	if (all == AH_DECLINE) {
+		/* One call each, the ABI 1.0 way; presenting stops at the first
+		 * failure, cleaning up goes on. */
+		for (size_t i = 0; i < n && !(present && failed); i++) {
+			results[i] = challenge_call(hi, &chs[i], present, e);
+			failed = failed || results[i] != 0;
+		}
+	}
+	ret = 0;
+	for (size_t i = 0; i < n; i++)
+		if (results[i] != 0)
+			ret = -1;
+out:
+	free(c);
+	free(p);
+	free(st);
+	free(idx);
+	return ret;
+}
+
+int host_instance_present_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e)
+{
+	return batch_call(hi, chs, n, true, results, e);
+}
+
+int host_instance_cleanup_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e)
+{
+	return batch_call(hi, chs, n, false, results, e);
+}
+
 int host_instance_check(struct host_instance *hi, const struct challenge_desc *ch,
                         struct error *e)
 {
@@ -221,12 +329,14 @@ int host_instance_check(struct host_instance *hi, const struct challenge_desc *c
 	if (!AH_HAS_MEMBER(d, struct ah_plugin, check) || !d->check)
 		return 0;
 	to_ah_challenge(ch, &c);
+	pthread_mutex_lock(&hi->lock);
 	hi->errtext[0] = '\0';
 	st = d->check(hi->state, &c);
-	if (st == AH_OK)
-		return 0;
-	return err_set(e, st == AH_CONFIG ? EXIT_USAGE : EXIT_OP, "%s cannot validate %s: %s",
-	               hi->label, ch->identifier, hi->errtext[0] ? hi->errtext : "it declined");
+	if (st != AH_OK)
+		st = err_set(e, st == AH_CONFIG ? EXIT_USAGE : EXIT_OP, "%s cannot validate %s: %s",
+		             hi->label, ch->identifier, hi->errtext[0] ? hi->errtext : "it declined");
+	pthread_mutex_unlock(&hi->lock);
+	return st;
 }
 
 int host_instance_install(struct host_instance *hi, const struct cert_desc *cd,
@@ -234,6 +344,7 @@ int host_instance_install(struct host_instance *hi, const struct cert_desc *cd,
 {
 	const struct ah_plugin *d = hi->mod->desc;
 	struct ah_certificate c = {.struct_size = sizeof(c)};
+	int st;
 
 	if (!hi->mod->installer || !d->install)
 		return err_set(e, EXIT_USAGE, "%s: plugin %s is not an installer; choose one that "
@@ -247,8 +358,11 @@ int host_instance_install(struct host_instance *hi, const struct cert_desc *cd,
 	c.key_path = cd->key_path;
 	c.renewed = cd->renewed;
 	c.issuer_changed = cd->issuer_changed;
+	pthread_mutex_lock(&hi->lock);
 	hi->errtext[0] = '\0';
-	return status_to_error(hi, "install", d->install(hi->state, &c), e);
+	st = status_to_error(hi, "install", d->install(hi->state, &c), e);
+	pthread_mutex_unlock(&hi->lock);
+	return st;
 }
 
 const char *host_instance_name(const struct host_instance *hi)
@@ -262,6 +376,8 @@ void host_instance_free(struct host_instance *hi)
 		return;
 	if (hi->inited)
 		hi->mod->desc->fini(hi->state);
+	if (hi->mod)
+		pthread_mutex_destroy(&hi->lock);
 	free_pairs(hi->opts, hi->nopts);
 	free_pairs(hi->secrets, hi->nsecrets);
 	free(hi->label);

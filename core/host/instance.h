@@ -7,10 +7,12 @@
  * into the SDK's structs. Everything a description points to is borrowed
  * for the call.
  *
- * Threading: one instance must not be called from two threads at once. The
- * calls never change the shared clients of struct host_clients (per-call
- * timeouts and permissions are options of that call), but those clients
- * are not themselves safe to use from several threads at once.
+ * Threading: the calls below may come from any thread; each holds the
+ * instance's lock, so one instance is never called from two threads at
+ * once, as the SDK promises. The calls never change the shared clients of
+ * struct host_clients (per-call timeouts and permissions are options of
+ * that call); the log and HTTP client are safe for concurrent use, and
+ * each lineage's routing makes its own DNS client.
  */
 #ifndef ACMEHOOK_HOST_INSTANCE_H
 #define ACMEHOOK_HOST_INSTANCE_H
@@ -49,6 +51,12 @@ struct challenge_desc {
 	const char *txt_value;         /* dns-01: the TXT value; NULL otherwise and for check */
 	const char *record_name;       /* dns-01: where the TXT goes (CNAMEs followed) */
 	const char *zone;              /* dns-01: the zone of record_name, NULL when unknown */
+	/* The identifiers of the order's challenges this instance presents,
+	 * in presenting order, and how many come after this one (ABI 1.2's
+	 * order_names and remaining_challenges); none outside an order. */
+	const char *const *order_names;
+	size_t n_order_names;
+	size_t remaining;
 };
 
 /* A certificate just stored, for deploy steps; every string is borrowed. */
@@ -101,6 +109,19 @@ int host_instance_cleanup(struct host_instance *hi, const struct challenge_desc 
                           struct error *e);
 int host_instance_install(struct host_instance *hi, const struct cert_desc *c,
                           struct error *e);
+/* Present (or clean up) the N challenges CHS at once: with the plugin's
+ * present_batch (cleanup_batch, ABI 1.2) when it has one, so that it can
+ * send one DNS update per zone; else, or when it declines the batch, with
+ * one present (cleanup) call each, stopping at the first that does not
+ * present (cleaning up goes on). RESULTS[i] gets what
+ * host_instance_present would return for CHS[i]: 0 done, HOST_DECLINED,
+ * or -1 failed or not tried; E holds the first failure (a decline alone
+ * leaves it untouched). Returns 0 when every result is 0, else -1. Clean
+ * up exactly the challenges whose result was 0. */
+int host_instance_present_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e);
+int host_instance_cleanup_batch(struct host_instance *hi, const struct challenge_desc *chs,
+                                size_t n, int *results, struct error *e);
 /* Ask the plugin's optional check (ABI 1.1) whether it can present CH:
  * 0 when it can or has no check; -1 with E saying why not (a decline
  * included). */

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <pthread.h>
+
 #include <acmehook/plugin.h>
 
 #include "host/instance.h"
@@ -26,6 +28,7 @@ struct host_instance {
 	struct ah_host host;              /* handed to init, valid until fini */
 	void *state;
 	bool inited;
+	pthread_mutex_t lock;             /* held through every call into the plugin */
 	char errtext[HOST_ERR_MAX];       /* the plugin's set_error text */
 };
 

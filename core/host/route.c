@@ -139,6 +139,30 @@ static const struct plugin_module *authenticator_for(const struct route_ctx *ctx
 	return m;
 }
 
+/* The challenge type NAME is validated with by module M: dns-01 for a
+ * wildcard; else the first type of --preferred-challenges that M answers
+ * ("http" and "dns" as certbot spells them too); else http-01 when M
+ * answers it. */
+static enum challenge_type pick_challenge(const struct settings *s,
+                                          const struct plugin_module *m, bool wildcard)
+{
+	const char *p = s->preferred_challenges;
+
+	if (wildcard || !m->http01)
+		return CHALLENGE_DNS_01;
+	while (p && *p) {
+		size_t n = strcspn(p, ", \t");
+
+		if (m->dns01 && ((n == 3 && !strncmp(p, "dns", 3)) || (n == 6 && !strncmp(p, "dns-01", 6))))
+			return CHALLENGE_DNS_01;
+		if ((n == 4 && !strncmp(p, "http", 4)) || (n == 7 && !strncmp(p, "http-01", 7)))
+			return CHALLENGE_HTTP_01;
+		p += n;
+		p += strspn(p, ", \t");
+	}
+	return CHALLENGE_HTTP_01;
+}
+
 /* Give name I of the settings its instance (shared by names with equal
  * routes; ROUTES[k] is the route of R->insts[k]) and challenge, and for
  * dns-01 its record and zone, which the plugin is asked to accept now: a
@@ -154,14 +178,17 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	const struct plugin_module *m;
 	struct host_instance *hi = NULL;
 
-	/* Names reach here from renewal files and CSRs too, not only from -d:
-	 * an address would go to the CA as a DNS identifier. */
-	if (settings_is_ip(name))
-		return err_set(e, EXIT_USAGE,
-		               "IP address identifiers (RFC 8738) are not supported yet: %s", name);
 	m = authenticator_for(ctx, rt, name, wildcard, e);
 	if (!m)
 		return -1;
+	/* An address has no DNS zone to put a record in: RFC 8738 leaves
+	 * http-01 (and tls-alpn-01) as its only challenges. Say so before
+	 * the order is placed. */
+	if (settings_is_ip(name) && !m->http01)
+		return err_set(e, EXIT_USAGE,
+		               "%s is an IP address, which only http-01 can validate; plugin %s does "
+		               "dns-01 (use --webroot or another http-01 plugin for it)",
+		               name, m->name);
 	for (size_t k = 0; k < r->n_insts && !hi; k++)
 		if (route_equal(routes[k], rt))
 			hi = r->insts[k];
@@ -181,7 +208,9 @@ static int route_one(const struct route_ctx *ctx, struct routed *r, const struct
 	if (!rn->name)
 		return err_nomem(e);
 	rn->inst = hi;
-	rn->challenge = (wildcard || !m->http01) ? CHALLENGE_DNS_01 : CHALLENGE_HTTP_01;
+	/* An address is always http-01, whatever the preference says. */
+	rn->challenge = settings_is_ip(name) ? CHALLENGE_HTTP_01
+	                                     : pick_challenge(ctx->settings, m, wildcard);
 	if (rn->challenge != CHALLENGE_DNS_01)
 		return 0;
 	if (locate_record(ctx, r->dns, name, &rn->record_name, &rn->zone, e) < 0)
@@ -205,9 +234,15 @@ static int route_deploys(const struct route_ctx *ctx, struct routed *r, struct e
 			rt->plugin ? plugin_registry_find(ctx->plugins, rt->plugin) : NULL;
 		char iname[64];
 
-		if (!m || !m->installer)
+		if (m && !m->installer)
 			return err_set(e, EXIT_USAGE,
-			               "no installer plugin named \"%s\" for deploy step %zu",
+			               "plugin \"%s\" (deploy step %zu) is not an installer; `acmehook "
+			               "plugins` shows each plugin's roles",
+			               rt->plugin, i + 1);
+		if (!m)
+			return err_set(e, EXIT_USAGE,
+			               "no installer plugin or cli.ini instance named \"%s\" (deploy "
+			               "step %zu); `acmehook plugins` lists the installed plugins",
 			               rt->plugin ? rt->plugin : "(none)", i + 1);
 		snprintf(iname, sizeof(iname), "deploy#%zu", i + 1);
 		r->deploys[i] = make_instance(ctx, r->dns, rt, iname, e);

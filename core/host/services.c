@@ -241,50 +241,91 @@ out:
 	return ret;
 }
 
+/* Check the plugin's TSIG key struct KEY (may be NULL) and put it into R;
+ * its secret, which may come from anywhere the plugin likes, is masked in
+ * logs from now on. */
+static bool update_key(struct host_instance *hi, const struct ah_tsig_key *key, const char *call,
+                       struct dns_update_req *r)
+{
+	char msg[HOST_ERR_MAX];
+
+	if (!key)
+		return true;
+	/* The key is the plugin's struct too: one older than this host's
+	 * idea of it would be read past its end. */
+	if (!AH_HAS_MEMBER(key, struct ah_tsig_key, secret)) {
+		snprintf(msg, sizeof(msg), "%s: malformed TSIG key (struct_size %zu, at least %zu "
+		         "needed)", call, key->struct_size,
+		         offsetof(struct ah_tsig_key, secret) + sizeof(key->secret));
+		host_set_error(hi, msg);
+		return false;
+	}
+	r->key_name = key->name;
+	r->key_alg = key->algorithm;
+	r->key_secret = key->secret;
+	if (hi->clients.log && key->secret)
+		log_add_secret(hi->clients.log, key->secret);
+	return true;
+}
+
+/* Send B, the plugin's batch or a one-record dns_update put as one, for
+ * the service CALL. */
+static int send_update(struct host_instance *hi, const struct ah_dns_update_batch *b,
+                       const char *call)
+{
+	struct dns_update_req r = {0};
+	struct error e = {0};
+
+	if (!update_key(hi, b->key, call, &r) || !have_dns(hi, call))
+		return AH_FAIL;
+	r.server = b->server;
+	r.zone = b->zone;
+	r.names = b->names;
+	r.txts = b->txts;
+	r.n = b->n;
+	r.ttl = b->ttl;
+	r.add = b->add != 0;
+	r.timeout_seconds = b->timeout_seconds;
+	if (dns_update_txt(hi->clients.dns, &r, &e) < 0) {
+		host_set_error(hi, e.msg);
+		return AH_FAIL;
+	}
+	return AH_OK;
+}
+
 static int host_dns_update(void *ctx, const struct ah_dns_update *u)
 {
 	struct host_instance *hi = ctx;
-	struct dns_update_req r = {0};
-	struct error e = {0};
+	struct ah_dns_update_batch one = {.struct_size = sizeof(one), .n = 1};
 
 	if (!u || !u->server || !u->name || !u->txt ||
 	    u->struct_size < offsetof(struct ah_dns_update, timeout_seconds) + sizeof(long)) {
 		host_set_error(hi, "dns_update: malformed request");
 		return AH_FAIL;
 	}
-	/* The key is the plugin's struct too: one older than this host's
-	 * idea of it would be read past its end. */
-	if (u->key && !AH_HAS_MEMBER(u->key, struct ah_tsig_key, secret)) {
-		char msg[HOST_ERR_MAX];
+	one.server = u->server;
+	one.zone = u->zone;
+	one.names = &u->name;
+	one.txts = &u->txt;
+	one.ttl = u->ttl;
+	one.add = u->add;
+	one.key = u->key;
+	one.timeout_seconds = u->timeout_seconds;
+	return send_update(hi, &one, "dns_update");
+}
 
-		snprintf(msg, sizeof(msg), "dns_update: malformed TSIG key (struct_size %zu, at "
-		         "least %zu needed)", u->key->struct_size,
-		         offsetof(struct ah_tsig_key, secret) + sizeof(u->key->secret));
-		host_set_error(hi, msg);
+static int host_dns_update_batch(void *ctx, const struct ah_dns_update_batch *b)
+{
+	struct host_instance *hi = ctx;
+	bool complete = b && b->server && b->n > 0 && b->names && b->txts;
+
+	for (size_t i = 0; complete && i < b->n; i++)
+		complete = b->names[i] && b->txts[i];
+	if (!complete || !AH_HAS_MEMBER(b, struct ah_dns_update_batch, timeout_seconds)) {
+		host_set_error(hi, "dns_update_batch: malformed request");
 		return AH_FAIL;
 	}
-	if (!have_dns(hi, "dns_update"))
-		return AH_FAIL;
-	r.server = u->server;
-	r.zone = u->zone;
-	r.name = u->name;
-	r.txt = u->txt;
-	r.ttl = u->ttl;
-	r.add = u->add != 0;
-	r.timeout_seconds = u->timeout_seconds;
-	if (u->key) {
-		r.key_name = u->key->name;
-		r.key_alg = u->key->algorithm;
-		r.key_secret = u->key->secret;
-		/* The secret may come from anywhere the plugin likes: mask it. */
-		if (hi->clients.log && u->key->secret)
-			log_add_secret(hi->clients.log, u->key->secret);
-	}
-	if (dns_update_txt(hi->clients.dns, &r, &e) < 0) {
-		host_set_error(hi, e.msg);
-		return AH_FAIL;
-	}
-	return AH_OK;
+	return send_update(hi, b, "dns_update_batch");
 }
 
 static int host_dns_zone_of(void *ctx, const char *name, const char *server, char **zone)
@@ -336,4 +377,5 @@ void host_services_fill(struct ah_host *h, struct host_instance *hi)
 	h->dns_update = host_dns_update;
 	h->dns_zone_of = host_dns_zone_of;
 	h->string_free = host_string_free;
+	h->dns_update_batch = host_dns_update_batch;
 }

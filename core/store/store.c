@@ -298,9 +298,80 @@ out:
 	return ret;
 }
 
+/* certbot's layout keeps a real live/NAME directory (with its README),
+ * which certbot's own commands expect. Such a lineage keeps it: its four
+ * links are switched in place, each atomically, the certificate last, so
+ * that store_live_version moves only once the others have; a crash in
+ * between is completed by store_lineage_tidy. */
+static int switch_in_place(const struct store *s, const char *name, int version,
+                           struct error *e)
+{
+	static const char *const order[] = {"privkey", "chain", "fullchain", "cert"};
+	char link[PATH_MAX], target[PATH_MAX];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(target, sizeof(target), "../../archive/%s/%s%d.pem", name, order[i], version);
+		if (store_live_path(s, name, order[i], link, sizeof(link)) < 0)
+			return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
+		if (switch_link(target, link, e) < 0)
+			return -1;
+	}
+	store_fsync_dir_of(link);
+	return 0;
+}
+
+/* The version live/NAME/KIND.pem links to, or 0. */
+static int link_version(const struct store *s, const char *name, const char *kind)
+{
+	char p[PATH_MAX], target[PATH_MAX], want[PATH_MAX];
+	ssize_t n;
+	int v = 0;
+	char tail[8];
+
+	if (store_live_path(s, name, kind, p, sizeof(p)) < 0 ||
+	    (n = readlink(p, target, sizeof(target) - 1)) <= 0)
+		return 0;
+	target[n] = '\0';
+	n = snprintf(want, sizeof(want), "../../archive/%s/%s", name, kind);
+	if (strncmp(target, want, (size_t)n) != 0 || sscanf(target + n, "%d%7s", &v, tail) != 2 ||
+	    strcmp(tail, ".pem") != 0 || v <= 0)
+		return 0;
+	return v;
+}
+
+/* After a crash in the middle of switch_in_place, some links of a real
+ * live/NAME directory point at the new version and the certificate's at
+ * the old one: finish the switch to the newest version they name when
+ * all of its files are there. */
+static void finish_in_place(const struct store *s, const char *name)
+{
+	char live[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	struct error e = {0};
+	int newest = 0, cert = link_version(s, name, "cert");
+
+	if (store_live_dir(s, name, live, sizeof(live)) < 0 || lstat(live, &st) < 0 ||
+	    !S_ISDIR(st.st_mode) || cert == 0)
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		int v = link_version(s, name, kinds[i]);
+		newest = v > newest ? v : newest;
+	}
+	if (newest == cert)
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		version_paths(s, name, newest, i, path, sizeof(path));
+		if (!store_exists(path))
+			return;
+	}
+	if (switch_in_place(s, name, newest, &e) < 0 && s->log)
+		log_msg(s->log, LVL_WARN, "cannot finish switching %s to version %d: %s", name, newest,
+		        e.msg);
+}
+
 int store_version_switch(const struct store *s, const char *name, int version, struct error *e)
 {
-	char live[PATH_MAX], path[PATH_MAX], vdir[PATH_MAX], vname[PATH_MAX], aside[PATH_MAX];
+	char live[PATH_MAX], vdir[PATH_MAX], vname[PATH_MAX];
 	struct stat st;
 
 	if (!store_name_valid(name) || store_live_dir(s, name, live, sizeof(live)) < 0)
@@ -309,16 +380,14 @@ int store_version_switch(const struct store *s, const char *name, int version, s
 	/* Crash tests stop here: the new version is complete in archive/, and
 	 * live/ must still serve the previous one. */
 	testpoint("before-live-switch");
-	/* A lineage from before this layout (or from certbot) has a real
-	 * directory at live/NAME: set it aside once; rename() cannot replace a
-	 * directory with a link. */
+	/* A lineage in certbot's layout (made by certbot, or by an older
+	 * version) has a real directory at live/NAME: it stays one. */
 	if (lstat(live, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(path, sizeof(path), ".%s-old", name);
-		store_live_dir(s, path, aside, sizeof(aside));
-		remove_link_dir(aside);
-		if (rename(live, aside) < 0)
-			return err_set_errno(e, EXIT_OP, errno, "cannot move %s aside: %s", live,
-			                     strerror(errno));
+		if (switch_in_place(s, name, version, e) < 0)
+			return -1;
+		testpoint("after-live-switch");
+		remove_link_dirs(s, name, NULL, false);
+		return 0;
 	}
 	if (switch_link(vname, live, e) < 0)
 		return -1;
@@ -501,6 +570,7 @@ void store_lineage_tidy(const struct store *s, const char *name)
 		keep = target;
 	}
 	removed += remove_link_dirs(s, name, keep, false);
+	finish_in_place(s, name);
 	if (removed > 0 && s->log)
 		log_msg(s->log, LVL_DEBUG, "removed %d file(s) left by an interrupted run of %s",
 		        removed, name);

@@ -22,6 +22,11 @@
  * that value, so the apex and the wildcard of one name, whose two values
  * live at the same _acme-challenge owner at the same time, never remove
  * each other's record.
+ *
+ * With a host of ABI 1.2 the challenges of an order come in one batch, and
+ * all records of one zone go in one UPDATE (one for the additions, one for
+ * the deletions): the server applies such a message whole or not at all,
+ * so each challenge's status is its zone's.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -36,6 +41,9 @@
 #define RFC2136_VERSION "1.0.0"
 #define RFC2136_TTL 60
 #define NAME_MAX_LEN 256 /* a DNS name in presentation form, plus a dot */
+/* Records per UPDATE: 100 of the longest names and values stay under the
+ * 64 KiB a DNS message may have. */
+#define BATCH_MAX 100
 
 struct rfc2136 {
 	const struct ah_host *host;  /* borrowed until fini */
@@ -376,17 +384,25 @@ out:
 	return ret;
 }
 
-static int update(struct rfc2136 *r, const struct ah_challenge *ch, int add)
+/* The instance's TSIG key as the host's update services take it. */
+static struct ah_tsig_key key_of(const struct rfc2136 *r)
 {
-	const struct ah_host *h = r->host;
-	char buf[NAME_MAX_LEN + 32];
-	const char *name;
 	struct ah_tsig_key key = {
 		.struct_size = sizeof(key),
 		.name = r->key_name,
 		.algorithm = r->algorithm,
 		.secret = r->secret,
 	};
+
+	return key;
+}
+
+static int update(struct rfc2136 *r, const struct ah_challenge *ch, int add)
+{
+	const struct ah_host *h = r->host;
+	char buf[NAME_MAX_LEN + 32];
+	const char *name;
+	struct ah_tsig_key key = key_of(r);
 	struct ah_dns_update u = {
 		.struct_size = sizeof(u),
 		.server = r->server,
@@ -419,6 +435,147 @@ static int update(struct rfc2136 *r, const struct ah_challenge *ch, int add)
 	if (st == AH_OK)
 		return AH_OK;
 	return st == AH_CONFIG ? AH_CONFIG : AH_FAIL;
+}
+
+/* One challenge of a batch: where its record goes and in which zone. */
+struct item {
+	char name[NAME_MAX_LEN + 32];
+	char *zone;                  /* from dns_zone_of (string_free), or NULL: r->zone */
+	bool ready;                  /* checked; its update is still to be sent */
+};
+
+static const char *zone_of_item(const struct rfc2136 *r, const struct item *it)
+{
+	return it->zone ? it->zone : r->zone;
+}
+
+/* Check CH and find its record's zone into IT. The status of the
+ * challenge if that fails, else AH_OK. FALLBACK: give the host's zone
+ * lookup a text in case it fails without one (not after an earlier
+ * failure, whose text must stay). */
+static int item_prepare(struct rfc2136 *r, const struct ah_challenge *ch, struct item *it,
+                        bool fallback)
+{
+	const struct ah_host *h = r->host;
+	const char *name;
+
+	if (!is_dns01(ch))
+		return AH_DECLINE;
+	name = record_of(ch, it->name, sizeof(it->name));
+	if (!name)
+		return fail(h, AH_FAIL, "dns-01 challenge without a record name or identifier");
+	if (name != it->name)
+		snprintf(it->name, sizeof(it->name), "%s", name);
+	if (blank(ch->txt_value))
+		return fail(h, AH_FAIL, "dns-01 challenge for %s has no TXT value", it->name);
+	if (r->zone) {
+		if (!in_zone(it->name, r->zone))
+			return fail(h, AH_DECLINE, "%s is outside zone %s (the configured zone of "
+			            "this instance); route the name to an instance that serves its "
+			            "zone", it->name, r->zone);
+	} else {
+		/* Fallback text; the host's own explanation replaces it. */
+		if (fallback)
+			fail(h, AH_FAIL, "%s: cannot find its zone at %s", it->name, r->server);
+		if (h->dns_zone_of(h->ctx, it->name, r->server, &it->zone) != AH_OK || !it->zone)
+			return AH_FAIL;
+	}
+	it->ready = true;
+	return AH_OK;
+}
+
+/* Send the ready items of the zone of ITEMS[FIRST] (at most BATCH_MAX) in
+ * one UPDATE and give each its status. FALLBACK as for item_prepare. */
+static int send_zone(struct rfc2136 *r, const struct ah_challenge *const *chs, struct item *items,
+                     size_t n, size_t first, int add, bool fallback, int *statuses)
+{
+	const struct ah_host *h = r->host;
+	const char *zone = zone_of_item(r, &items[first]);
+	const char *names[BATCH_MAX], *txts[BATCH_MAX];
+	size_t idx[BATCH_MAX], k = 0;
+	struct ah_tsig_key key = key_of(r);
+	struct ah_dns_update_batch b = {
+		.struct_size = sizeof(b),
+		.server = r->server,
+		.zone = zone,
+		.names = names,
+		.txts = txts,
+		.ttl = RFC2136_TTL,
+		.add = add,
+		.key = &key,
+	};
+	int st;
+
+	for (size_t i = first; i < n && k < BATCH_MAX; i++) {
+		if (!items[i].ready || strcasecmp(zone_of_item(r, &items[i]), zone) != 0)
+			continue;
+		items[i].ready = false;
+		names[k] = items[i].name;
+		txts[k] = chs[i]->txt_value;
+		idx[k++] = i;
+		say(h, AH_LOG_DEBUG, "%s TXT \"%s\" %s %s", add ? "adding" : "deleting",
+		    chs[i]->txt_value, add ? "to" : "from", items[i].name);
+	}
+	b.n = k;
+	say(h, AH_LOG_INFO, "%s %zu TXT record%s %s zone %s at %s (key %s), in one update",
+	    add ? "adding" : "deleting", k, k == 1 ? "" : "s", add ? "to" : "from", zone,
+	    r->server, r->key_name);
+	if (fallback)
+		fail(h, AH_FAIL, "%s %zu TXT records in zone %s via %s failed",
+		     add ? "adding" : "deleting", k, zone, r->server);
+	st = h->dns_update_batch(h->ctx, &b);
+	st = st == AH_OK ? AH_OK : st == AH_CONFIG ? AH_CONFIG : AH_FAIL;
+	for (size_t j = 0; j < k; j++)
+		statuses[idx[j]] = st;
+	return st;
+}
+
+/* Present (ADD) or clean up a batch: one UPDATE per zone. Presenting stops
+ * at the first zone that fails, leaving the rest unsent; cleaning up goes
+ * on, so that every record it can remove is removed. */
+static int batch(struct rfc2136 *r, const struct ah_challenge *const *chs, size_t n,
+                 int *statuses, int add)
+{
+	const struct ah_host *h = r->host;
+	struct item *items;
+	bool failed = false;
+
+	if (!AH_HAS_MEMBER(h, struct ah_host, dns_update_batch) || !h->dns_update_batch)
+		return AH_DECLINE;
+	items = calloc(n ? n : 1, sizeof(*items));
+	if (!items)
+		return fail(h, AH_FAIL, "out of memory");
+	/* Nothing is presented until its update succeeded. */
+	for (size_t i = 0; i < n; i++)
+		statuses[i] = AH_FAIL;
+	for (size_t i = 0; i < n && !(add && failed); i++) {
+		int st = item_prepare(r, chs[i], &items[i], !failed);
+
+		if (st != AH_OK) {
+			statuses[i] = st;
+			failed = true;
+		}
+	}
+	for (size_t i = 0; i < n && !(add && failed); i++)
+		if (items[i].ready && send_zone(r, chs, items, n, i, add, !failed, statuses) != AH_OK)
+			failed = true;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].zone)
+			h->string_free(h->ctx, items[i].zone);
+	free(items);
+	return AH_OK;
+}
+
+static int rfc2136_present_batch(void *state, const struct ah_challenge *const *chs, size_t n,
+                                 int *statuses)
+{
+	return batch(state, chs, n, statuses, 1);
+}
+
+static int rfc2136_cleanup_batch(void *state, const struct ah_challenge *const *chs, size_t n,
+                                 int *statuses)
+{
+	return batch(state, chs, n, statuses, 0);
 }
 
 static int rfc2136_present(void *state, const struct ah_challenge *ch)
@@ -512,6 +669,8 @@ static const struct ah_plugin rfc2136_plugin = {
 	.install = NULL,
 	.fini = rfc2136_fini,
 	.check = rfc2136_check,
+	.present_batch = rfc2136_present_batch,
+	.cleanup_batch = rfc2136_cleanup_batch,
 };
 
 AH_EXPORT const struct ah_plugin *acmehook_plugin_v1(void)

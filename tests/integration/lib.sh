@@ -276,12 +276,18 @@ ah__dns_ready() {
   [ "$(dig +short +time=1 +tries=1 @127.0.0.1 -p "$AH_DNS_PORT" probe.example.test A)" = 127.0.0.1 ]
 }
 
-# ah_start_nginx ROOT: nginx serving ROOT on 127.0.0.1:AH_HTTP_PORT.
+# ah_start_nginx ROOT [ADDR]: nginx serving ROOT on 127.0.0.1:AH_HTTP_PORT, a
+# port reserved now. With ADDR (another loopback address) it listens on
+# ADDR:AH_HTTP_PORT instead, keeping a port already chosen: Pebble fetches
+# every http-01 token at one port, so a name whose A record is ADDR reaches
+# nginx while names at 127.0.0.1 reach whatever else listens there (the
+# standalone plugin).
 ah_start_nginx() {
   local root=$1 d="$AH_T/nginx"
+  AH_NGINX_ADDR=${2:-127.0.0.1}
   [ -n "$root" ] || ah_die "ah_start_nginx: no webroot given"
   mkdir -p "$root" "$d/tmp"
-  ah_port AH_HTTP_PORT
+  if [ -z "${2:-}" ] || [ -z "${AH_HTTP_PORT:-}" ]; then ah_port AH_HTTP_PORT; fi
   export AH_HTTP_PORT AH_WEBROOT="$root"
   local userline=""
   if [ "$(id -u)" -eq 0 ]; then userline="user root root;"; fi
@@ -300,7 +306,7 @@ http {
   scgi_temp_path $d/tmp/scgi;
   default_type application/octet-stream;
   server {
-    listen 127.0.0.1:$AH_HTTP_PORT default_server;
+    listen $AH_NGINX_ADDR:$AH_HTTP_PORT default_server;
     server_name _;
     root $root;
     location / { try_files \$uri =404; }
@@ -315,7 +321,7 @@ EOF
 
 ah__http_ready() {
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$AH_HTTP_PORT/") || true
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$AH_NGINX_ADDR:$AH_HTTP_PORT/") || true
   [ -n "$code" ] && [ "$code" != 000 ]
 }
 
@@ -324,7 +330,9 @@ ah_b64url_key() {
 }
 
 # ah_start_pebble [--eab] [VAR=VALUE...]: Pebble on loopback, resolving names
-# through ah_start_dns's server and fetching http-01 from nginx's port.
+# through ah_start_dns's server and fetching http-01 from port AH_HTTP_PORT:
+# nginx's when it runs, else a port reserved here for the test to serve
+# (the standalone plugin's --http-01-port).
 # Pebble's own faults stay at their defaults unless overridden by VAR=VALUE
 # (e.g. PEBBLE_WFE_NONCEREJECT=50, PEBBLE_AUTHZREUSE=0).
 ah_start_pebble() {

@@ -142,7 +142,8 @@ EOF
 # ah_start_bind: the BIND primary for every ah_bind_zone zone, on
 # 127.0.0.1:AH_NS_PORT, authoritative only (recursion no: asked about a zone
 # it does not serve, it says REFUSED, as a real primary does). Its log, with
-# every query and update, is AH_BIND_LOG.
+# every query and update, is AH_BIND_LOG. With AH_BIND_STATS_PORT set, its
+# statistics channel listens there (see ah_bind_opcode).
 ah_start_bind() {
   local d="$AH_DNS_DIR/bind" zone k
   mkdir -p "$d"
@@ -152,6 +153,9 @@ ah_start_bind() {
     echo "  recursion no;"
     echo "};"
     echo "controls { };"
+    if [ -n "${AH_BIND_STATS_PORT:-}" ]; then
+      echo "statistics-channels { inet 127.0.0.1 port $AH_BIND_STATS_PORT allow { 127.0.0.1; }; };"
+    fi
     for k in "$AH_DNS_DIR"/keys/*.key; do
       [ -e "$k" ] && echo "include \"$k\";"
     done
@@ -486,6 +490,15 @@ ah_txt_max_at_once() {
 ah_txt_changed() {
   ah_txt_history "$1" "$2" | awk -v op="$3" -v ign="${4:-}" '$1 == op && $2 != ign { print $2 }' |
     sort
+}
+
+# ah_bind_opcode OPCODE: how many requests with OPCODE (QUERY, UPDATE, ...)
+# the BIND primary has received, from its statistics channel (start it with
+# AH_BIND_STATS_PORT set). Every request counts, refused ones too.
+ah_bind_opcode() {
+  curl -sf --max-time 5 "http://127.0.0.1:$AH_BIND_STATS_PORT/json/v1/server" |
+    python3 -c 'import json, sys
+print(json.load(sys.stdin).get("opcodes", {}).get(sys.argv[1], 0))' "$1"
 }
 
 # ah_knot_updates: how many dynamic updates the Knot primary has applied.

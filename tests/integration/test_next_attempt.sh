@@ -52,11 +52,11 @@ done
 due "$L"
 check "an issuance records its attempt" test "$(field "$Q" last_outcome)" = issued
 # A lineage from before status records: a run that finds it not due
-# leaves it without one.
+# records its certificate's facts, and no attempt.
 rm "$(status "$Q")"
 ah_run renew --cert-name "$Q"
 ah_expect_ok "renew $Q: not due"
-check "renew of a lineage not due writes no status record" test ! -e "$(status "$Q")"
+check "renew of a lineage not due records no attempt" test -z "$(field "$Q" last_attempt)"
 
 # --- 503 with Retry-After of a day on newOrder ---
 ah_start_faultproxy --seed 3 --methods POST --path '^/order-plz' --rate-503 100 \

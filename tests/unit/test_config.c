@@ -311,18 +311,27 @@ static void test_domains(const char *dir)
 		settings_free(&s);
 	}
 	{
-		static const char *const ips[] = {"192.0.2.1", "2001:db8::1", "[2001:db8::1]",
-		                                  "::ffff:192.0.2.1", "[192.0.2.1]"};
+		/* Addresses are RFC 8738 identifiers, stored in canonical text. */
+		static const char *const ips[][2] = {{"192.0.2.1", "192.0.2.1"},
+		                                     {"2001:DB8:0::1", "2001:db8::1"},
+		                                     {"[2001:db8::1]", "2001:db8::1"},
+		                                     {"::ffff:192.0.2.1", "::ffff:192.0.2.1"},
+		                                     {"[192.0.2.1]", "192.0.2.1"}};
 		for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
-			const char *a[] = {"certonly", "-d", ips[i], NULL};
-			char want[128];
-			snprintf(want, sizeof(want),
-			         "IP address identifiers (RFC 8738) are not supported yet: %s", ips[i]);
-			CHECK(parse(&s, &e, a) < 0 && e.exit_code == EXIT_USAGE);
-			CHECK(strstr(e.msg, want) != NULL);
-			CHECK(settings_is_ip(ips[i]));
+			const char *a[] = {"certonly", "-d", ips[i][0], NULL};
+			CHECK(parse(&s, &e, a) == 0 && s.n_domains == 1);
+			CHECK_STR(s.domains[0], ips[i][1]);
+			CHECK(settings_is_ip(ips[i][0]));
 			settings_free(&s);
 		}
+		const char *bad[] = {"certonly", "-d", "2001:db8::1::2", NULL};
+		CHECK(parse(&s, &e, bad) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, "\"2001:db8::1::2\"") != NULL);
+		settings_free(&s);
+		const char *idn[] = {"certonly", "-d", "B\xc3\x9c" "cher.example", NULL};
+		CHECK(parse(&s, &e, idn) == 0 && s.n_domains == 1);
+		CHECK_STR(s.domains[0], "xn--bcher-kva.example");
+		settings_free(&s);
 		CHECK(!settings_is_ip("192.0.2.1.example"));
 		CHECK(!settings_is_ip("1.2.3"));
 		CHECK(!settings_is_ip("[a.example]"));
@@ -346,8 +355,8 @@ static void test_domains(const char *dir)
 	write_file(path, "domains = 192.0.2.7\n");
 	settings_init(&s);
 	err_clear(&e);
-	CHECK(settings_from_ini(&s, path, false, &e) < 0 && e.exit_code == EXIT_USAGE);
-	CHECK(strstr(e.msg, "not supported yet: 192.0.2.7") != NULL);
+	CHECK(settings_from_ini(&s, path, false, &e) == 0 && s.n_domains == 1);
+	CHECK_STR(s.domains[0], "192.0.2.7");
 	settings_free(&s);
 }
 

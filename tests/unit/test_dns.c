@@ -516,6 +516,65 @@ static void test_builder(void)
 	}
 }
 
+/* One UPDATE with many records: every record reads back as given, in
+ * order, all additions (class IN, the TTL) or all exact deletions (class
+ * NONE, TTL 0), names compressed against the zone; and the failures. */
+static void test_update_batch(void)
+{
+	const char *names[] = {"_acme-challenge.a.test", "_acme-challenge.n1.a.test",
+			       "_acme-challenge.A.test.", "_acme-challenge.n2.a.test"};
+	const char *txts[] = {"one", "two", "three", ""};
+	uint8_t buf[1024];
+	struct dns_msg m;
+	struct error e = {0};
+	int n;
+
+	for (int add = 1; add >= 0; add--) {
+		n = dns_build_update_txts(buf, sizeof(buf), 0x4242, "a.test", names, txts, 4, 60, add);
+		CHECK(n > 0 && dns_parse(buf, (size_t)n, &m, &e) == 0);
+		if (n <= 0 || e.exit_code)
+			return;
+		CHECK(m.opcode == DNS_OP_UPDATE && m.id == 0x4242);
+		CHECK(m.has_question && strcmp(m.qname, "a.test") == 0 && m.qtype == DNS_T_SOA);
+		CHECK(m.count[0] == 1 && m.count[1] == 0 && m.count[2] == 4 && m.count[3] == 0);
+		for (size_t i = 0; i < m.nrr && i < 4; i++) {
+			const struct dns_rr *rr = &m.rrs[i];
+			char *v = NULL;
+
+			CHECK(rr->section == DNS_S_AUTHORITY && rr->type == DNS_T_TXT);
+			CHECK(rr->rclass == (add ? DNS_C_IN : DNS_C_NONE));
+			CHECK(rr->ttl == (add ? 60u : 0u));
+			CHECK(dns_name_equal(owner(&m, i), names[i]));
+			CHECK(dns_rdata_text(&m, rr, &v) == 0 && v && strcmp(v, txts[i]) == 0);
+			free(v);
+		}
+		dns_msg_free(&m);
+	}
+	/* Compression: owners end in a pointer to the zone in the question,
+	 * and the third is a pointer to the first. 12 header + 12 question +
+	 * (16 + 2 + 10 + 4) + (16 + 3 + 2 + 10 + 4) + (2 + 10 + 6) + (16 + 3 +
+	 * 2 + 10 + 1). */
+	n = dns_build_update_txts(buf, sizeof(buf), 1, "a.test", names, txts, 4, 60, true);
+	CHECK(n == 141);
+	CHECK(dns_build_update_txts(buf, sizeof(buf), 1, "a.test", names, txts, 0, 60, true) < 0);
+	CHECK(dns_build_update_txts(buf, 60, 1, "a.test", names, txts, 4, 60, true) < 0);
+	{
+		const char *bad_names[] = {"x.a.test", "a..test"};
+		char big[300];
+		const char *big_txts[] = {"ok", big};
+
+		CHECK(dns_build_update_txts(buf, sizeof(buf), 1, "a.test", bad_names, txts, 2, 60,
+					    true) < 0);
+		memset(big, 'x', 256);
+		big[256] = '\0';
+		CHECK(dns_build_update_txts(buf, sizeof(buf), 1, "a.test", names, big_txts, 2, 60,
+					    true) < 0);
+		big[255] = '\0';
+		CHECK(dns_build_update_txts(buf, sizeof(buf), 1, "a.test", names, big_txts, 2, 60,
+					    true) > 0);
+	}
+}
+
 int main(void)
 {
 	test_names();
@@ -526,5 +585,6 @@ int main(void)
 	test_tsig_captures();
 	test_tsig_algorithms();
 	test_builder();
+	test_update_batch();
 	return check_done();
 }

@@ -593,6 +593,161 @@ static void test_updates(struct dns_client *c, const struct named *n)
 		fprintf(stderr, "error: %s\n", e.msg);
 }
 
+/* Several records in one UPDATE: all added by one message, all deleted by
+ * one, other values at the same owner untouched; a batch too large for one
+ * message, or with a name outside its zone, is refused unsent. */
+static void test_update_batch(struct dns_client *c, const struct named *n)
+{
+	const char *names[] = {"_acme-challenge.b1.a.test", "_acme-challenge.b2.a.test",
+			       "_acme-challenge.b1.a.test", "_acme-challenge.b3.a.test"};
+	const char *txts[] = {"b1-one", "b2", "b1-two", "b3"};
+	struct dns_update_req u = {
+		.server = n->server, .names = names, .txts = txts, .n = 4, .add = true,
+		.key_name = "k", .key_secret = n->secret,
+	};
+	struct dns_update_req one = {
+		.server = n->server, .name = names[0], .txt = "not-in-the-batch", .add = true,
+		.key_name = "k", .key_secret = n->secret,
+	};
+	struct error e = {0};
+	char got[512];
+
+	CHECK(dns_update_txt(c, &one, &e) == 0);
+	CHECK(dns_update_txt(c, &u, &e) == 0);
+	if (e.exit_code)
+		fprintf(stderr, "error: %s\n", e.msg);
+	txt_at(c, names[0], got, sizeof(got));
+	CHECK(strstr(got, "b1-one") && strstr(got, "b1-two") && strstr(got, "not-in-the-batch"));
+	txt_at(c, names[1], got, sizeof(got));
+	CHECK_STR(got, "b2");
+	txt_at(c, names[3], got, sizeof(got));
+	CHECK_STR(got, "b3");
+
+	/* A name outside the zone: nothing sent, nothing changed. */
+	{
+		const char *mixed[] = {"_acme-challenge.b2.a.test", "_acme-challenge.x.delegated.test"};
+		struct dns_update_req w = u;
+
+		w.names = mixed;
+		w.n = 2;
+		w.add = false;
+		w.zone = "a.test";
+		CHECK(dns_update_txt(c, &w, &e) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, "_acme-challenge.x.delegated.test") != NULL);
+		err_clear(&e);
+		txt_at(c, names[1], got, sizeof(got));
+		CHECK_STR(got, "b2");
+	}
+	/* Over 64 KiB: refused, never split. */
+	{
+		enum { MANY = 300 };
+		static const char *many_names[MANY], *many_txts[MANY];
+		static char value[256];
+		struct dns_update_req w = u;
+
+		memset(value, 'v', 255);
+		for (size_t i = 0; i < MANY; i++) {
+			many_names[i] = "_acme-challenge.big.a.test";
+			many_txts[i] = value;
+		}
+		w.names = many_names;
+		w.txts = many_txts;
+		w.n = MANY;
+		CHECK(dns_update_txt(c, &w, &e) < 0 && e.exit_code == EXIT_USAGE);
+		CHECK(strstr(e.msg, "too large") != NULL);
+		err_clear(&e);
+		txt_at(c, "_acme-challenge.big.a.test", got, sizeof(got));
+		CHECK_STR(got, "");
+	}
+
+	u.add = false;
+	CHECK(dns_update_txt(c, &u, &e) == 0);
+	txt_at(c, names[0], got, sizeof(got));
+	CHECK_STR(got, "not-in-the-batch");
+	txt_at(c, names[1], got, sizeof(got));
+	CHECK_STR(got, "");
+	one.add = false;
+	CHECK(dns_update_txt(c, &one, &e) == 0);
+	txt_at(c, names[0], got, sizeof(got));
+	CHECK_STR(got, "");
+}
+
+/* How many queries of TYPE the client logged so far. */
+static int queries_logged(FILE *f, char *const *text, const char *type)
+{
+	char pat[32];
+	int count = 0;
+
+	fflush(f);
+	snprintf(pat, sizeof(pat), "DNS %s ", type);
+	for (const char *p = *text; p && (p = strstr(p, pat)) != NULL; p++)
+		count++;
+	return count;
+}
+
+/* Zone, nameserver and alias lookups are asked once a client: the second
+ * time sends nothing. The zone of a name is remembered per server asked;
+ * a failed lookup is not remembered. */
+static void test_cache(const struct named *n)
+{
+	char *text = NULL, *s = NULL, **v = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct dns_client c;
+	struct log lg;
+	struct error e = {0};
+	const char *res[] = {n->server, NULL};
+	struct dns_update_req u = {
+		.server = n->server, .name = "_acme-challenge.cache.a.test", .txt = "c",
+		.add = true, .key_name = "k", .key_secret = n->secret,
+	};
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	log_init(&lg, LVL_DEBUG);
+	lg.out = f;
+	CHECK(dns_client_init(&c, res, n->port, &lg, &e) == 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK(dns_zone_of(&c, "_acme-challenge.cache.a.test", NULL, &s, &e) == 0);
+		CHECK_STR(s, "a.test");
+		free(s);
+		s = NULL;
+	}
+	CHECK(queries_logged(f, &text, "SOA") == 1);
+	/* Another server (the same one, named differently) is asked anew, then
+	 * remembered under its own name; an update needs no lookup of its own. */
+	CHECK(dns_zone_of(&c, "_acme-challenge.CACHE.a.test.", n->server, &s, &e) == 0);
+	free(s);
+	s = NULL;
+	CHECK(queries_logged(f, &text, "SOA") == 2);
+	CHECK(dns_update_txt(&c, &u, &e) == 0);
+	u.add = false;
+	CHECK(dns_update_txt(&c, &u, &e) == 0);
+	CHECK(queries_logged(f, &text, "SOA") == 2);
+	for (int i = 0; i < 2; i++) {
+		CHECK(dns_zone_servers(&c, "a.test.", &v, &e) == 0);
+		CHECK(v && v[0] && strcmp(v[0], n->server) == 0 && !v[1]);
+		dns_strv_free(v);
+		v = NULL;
+		CHECK(dns_follow(&c, "_acme-challenge.cname.a.test", &s, &e) == 0);
+		CHECK_STR(s, "_acme-challenge.target.delegated.test");
+		free(s);
+		s = NULL;
+	}
+	CHECK(queries_logged(f, &text, "NS") == 1);
+	CHECK(queries_logged(f, &text, "CNAME") == 2); /* the alias, then its target */
+	for (int i = 0; i < 2; i++) {
+		CHECK(dns_zone_of(&c, "www.example.com", NULL, &s, &e) < 0 && s == NULL);
+		err_clear(&e);
+	}
+	CHECK(queries_logged(f, &text, "SOA") == 2 + 2 * 3);
+	dns_client_free(&c);
+	log_free(&lg);
+	fclose(f);
+	free(text);
+}
+
 int main(void)
 {
 	struct named n;
@@ -625,6 +780,8 @@ int main(void)
 	c.timeout_seconds = 3;
 	test_queries(&c, &n);
 	test_updates(&c, &n);
+	test_update_batch(&c, &n);
+	test_cache(&n);
 	dns_client_free(&c);
 	log_free(&lg);
 out:

@@ -4,7 +4,8 @@
  * mapping onto the update, one value added on present and exactly that
  * value deleted on cleanup, the host's errors reaching the user unchanged,
  * the secret never logged, check() refusing names outside the server's
- * zone, and configuration errors as AH_CONFIG. */
+ * zone, configuration errors as AH_CONFIG, and (ABI 1.2) one batched update
+ * per zone with each challenge's status its zone's. */
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,15 @@ struct call {
 	char server[64], zone[128], name[256], txt[128];
 	char key_name[64], key_alg[32], key_secret[128];
 	int zone_null, add, has_key;
+	uint32_t ttl;
+};
+
+/* One dns_update_batch call (ABI 1.2), its first names and values. */
+struct batch_call {
+	char server[64], zone[128], key_name[64], key_secret[128];
+	char names[4][256], txts[4][128];
+	int zone_null, add;
+	size_t n;
 	uint32_t ttl;
 };
 
@@ -43,6 +53,12 @@ struct fake {
 	int n_zone_of;
 	char zone_of_server[64];
 	int n_string_frees;
+	/* dns_update_batch's record and behaviour */
+	struct batch_call batches[MAX_CALLS];
+	int n_batches;
+	const char *fail_zone;       /* batches for this zone fail with fail_error */
+	const char *fail_error;
+	const char *const *zones;    /* when set, dns_zone_of answers the longest that fits */
 };
 
 static void copy(char *dst, size_t cap, const char *src)
@@ -143,12 +159,66 @@ static int fake_dns_update(void *ctx, const struct ah_dns_update *u)
 	return f->update_status;
 }
 
+static int fake_update_batch(void *ctx, const struct ah_dns_update_batch *b)
+{
+	struct fake *f = ctx;
+	struct batch_call *c;
+
+	if (f->n_batches >= MAX_CALLS)
+		abort();
+	CHECK(b->struct_size >= sizeof(*b) && b->n > 0 && b->key);
+	c = &f->batches[f->n_batches++];
+	copy(c->server, sizeof(c->server), b->server);
+	copy(c->zone, sizeof(c->zone), b->zone);
+	c->zone_null = b->zone == NULL;
+	c->add = b->add;
+	c->n = b->n;
+	c->ttl = b->ttl;
+	copy(c->key_name, sizeof(c->key_name), b->key->name);
+	copy(c->key_secret, sizeof(c->key_secret), b->key->secret);
+	for (size_t i = 0; i < b->n && i < 4; i++) {
+		copy(c->names[i], sizeof(c->names[i]), b->names[i]);
+		copy(c->txts[i], sizeof(c->txts[i]), b->txts[i]);
+	}
+	if (f->fail_zone && b->zone && strcmp(b->zone, f->fail_zone) == 0) {
+		fake_set_error(ctx, f->fail_error);
+		return AH_FAIL;
+	}
+	return AH_OK;
+}
+
+/* The longest of F->zones that NAME equals or ends in. */
+static const char *zone_from_list(const struct fake *f, const char *name)
+{
+	const char *best = NULL;
+	size_t ln = strlen(name);
+
+	for (size_t i = 0; f->zones[i]; i++) {
+		size_t lz = strlen(f->zones[i]);
+
+		if (ln >= lz && strcmp(name + ln - lz, f->zones[i]) == 0 &&
+		    (ln == lz || name[ln - lz - 1] == '.') && (!best || lz > strlen(best)))
+			best = f->zones[i];
+	}
+	return best;
+}
+
 static int fake_zone_of(void *ctx, const char *name, const char *server, char **zone)
 {
 	struct fake *f = ctx;
 
 	f->n_zone_of++;
 	copy(f->zone_of_server, sizeof(f->zone_of_server), server);
+	if (f->zones) {
+		const char *z = zone_from_list(f, name);
+
+		if (!z) {
+			fake_set_error(ctx, f->zone_error ? f->zone_error : "no zone");
+			return AH_FAIL;
+		}
+		*zone = strdup(z);
+		return *zone ? AH_OK : AH_FAIL;
+	}
 	if (!f->zone_answer) {
 		if (f->zone_error)
 			fake_set_error(ctx, f->zone_error);
@@ -182,6 +252,7 @@ static struct ah_host host_for(struct fake *f)
 		.dns_update = fake_dns_update,
 		.dns_zone_of = fake_zone_of,
 		.string_free = fake_string_free,
+		.dns_update_batch = fake_update_batch,
 	};
 	return h;
 }
@@ -617,6 +688,174 @@ static void test_two_instances(const struct ah_plugin *p)
 	p->fini(NULL);
 }
 
+/* ABI 1.2: the challenges of an order in one call, one UPDATE per zone
+ * carrying every record of that zone, in the challenges' order; exact
+ * deletions the same way; what is not dns-01 declined. */
+static void test_batch(const struct ah_plugin *p)
+{
+	static const char *const zones[] = {"example.test", "other.test", NULL};
+	struct fake f = {.secrets = good_creds, .zones = zones};
+	struct ah_host h = host_for(&f);
+	void *st = NULL;
+	struct ah_challenge c[5] = {
+		dns01("example.test", 0, "_acme-challenge.example.test", "APEX"),
+		dns01("x.other.test", 0, "_acme-challenge.x.other.test", "OTHER"),
+		dns01("example.test", 1, "_acme-challenge.example.test", "WILD"),
+		dns01("www.example.test", 0, NULL, "WWW"),
+		{.struct_size = sizeof(struct ah_challenge), .identifier = "h.example.test",
+		 .type = "http-01", .token = "tok", .key_authorization = "tok.thumb"},
+	};
+	const struct ah_challenge *chs[5] = {&c[0], &c[1], &c[2], &c[3], &c[4]};
+	int statuses[5];
+
+	CHECK(AH_HAS_MEMBER(p, struct ah_plugin, cleanup_batch) && p->present_batch &&
+	      p->cleanup_batch);
+	CHECK(p->init(&h, &st) == AH_OK);
+	if (!st)
+		return;
+	CHECK(p->present_batch(st, chs, 4, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_OK && statuses[1] == AH_OK && statuses[2] == AH_OK &&
+	      statuses[3] == AH_OK);
+	CHECK(f.n_calls == 0 && f.n_batches == 2);
+	CHECK_STR(f.batches[0].zone, "example.test");
+	CHECK(f.batches[0].n == 3 && f.batches[0].add == 1 && f.batches[0].ttl == 60);
+	CHECK_STR(f.batches[0].names[0], "_acme-challenge.example.test");
+	CHECK_STR(f.batches[0].txts[0], "APEX");
+	CHECK_STR(f.batches[0].names[1], "_acme-challenge.example.test");
+	CHECK_STR(f.batches[0].txts[1], "WILD");
+	CHECK_STR(f.batches[0].names[2], "_acme-challenge.www.example.test");
+	CHECK_STR(f.batches[0].txts[2], "WWW");
+	CHECK_STR(f.batches[0].server, "127.0.0.1:5353");
+	CHECK_STR(f.batches[0].key_name, "acme-key.");
+	CHECK_STR(f.batches[0].key_secret, SECRET);
+	CHECK_STR(f.batches[1].zone, "other.test");
+	CHECK(f.batches[1].n == 1);
+	CHECK_STR(f.batches[1].txts[0], "OTHER");
+	CHECK(f.n_zone_of == 4 && f.n_string_frees == 4);
+
+	CHECK(p->cleanup_batch(st, chs, 5, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_OK && statuses[1] == AH_OK && statuses[2] == AH_OK &&
+	      statuses[3] == AH_OK && statuses[4] == AH_DECLINE);
+	CHECK(f.n_batches == 4 && f.batches[2].add == 0 && f.batches[2].n == 3);
+	CHECK_STR(f.batches[2].txts[1], "WILD");
+	CHECK(f.batches[3].add == 0 && f.batches[3].n == 1);
+	/* Presenting stops at a challenge that is not ours, before sending:
+	 * the host would fail the order on it anyway. */
+	CHECK(p->present_batch(st, chs + 3, 2, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_FAIL && statuses[1] == AH_DECLINE && f.n_batches == 4);
+	CHECK(strstr(f.logs, SECRET) == NULL);
+	p->fini(st);
+	CHECK(f.n_secret_gets == f.n_secret_frees);
+}
+
+/* A zone that refuses: presenting gives each challenge its zone's status
+ * and stops sending at the failure; cleaning up goes on to every zone. A
+ * zone that cannot be found fails presenting before anything is sent. */
+static void test_batch_partial(const struct ah_plugin *p)
+{
+	static const char *const zones[] = {"example.test", "other.test", NULL};
+	static const char *const refused =
+		"DNS UPDATE of _acme-challenge.x.other.test in zone other.test at 127.0.0.1:5353 "
+		"refused: REFUSED";
+	struct fake f = {.secrets = good_creds, .zones = zones, .fail_zone = "other.test",
+	                 .fail_error = refused};
+	struct ah_host h = host_for(&f);
+	void *st = NULL;
+	struct ah_challenge c[4] = {
+		dns01("a.example.test", 0, "_acme-challenge.a.example.test", "A"),
+		dns01("x.other.test", 0, "_acme-challenge.x.other.test", "X"),
+		dns01("b.example.test", 0, "_acme-challenge.b.example.test", "B"),
+		dns01("nowhere.invalid", 0, "_acme-challenge.nowhere.invalid", "N"),
+	};
+	const struct ah_challenge *chs[3] = {&c[0], &c[1], &c[2]};
+	const struct ah_challenge *other_first[2] = {&c[1], &c[0]};
+	const struct ah_challenge *lost[2] = {&c[0], &c[3]};
+	int statuses[3];
+
+	CHECK(p->init(&h, &st) == AH_OK);
+	if (!st)
+		return;
+	CHECK(p->present_batch(st, chs, 3, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_OK && statuses[1] == AH_FAIL && statuses[2] == AH_OK);
+	CHECK(f.n_batches == 2 && f.batches[0].n == 2 && f.batches[1].n == 1);
+	CHECK_STR(f.err, refused);
+
+	CHECK(p->cleanup_batch(st, chs, 3, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_OK && statuses[1] == AH_FAIL && statuses[2] == AH_OK);
+	CHECK(f.n_batches == 4);
+	CHECK_STR(f.err, refused);
+
+	/* other.test first: its refusal stops presenting, example.test is
+	 * never sent and so not presented. */
+	CHECK(p->present_batch(st, other_first, 2, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_FAIL && statuses[1] == AH_FAIL);
+	CHECK(f.n_batches == 5);
+	CHECK_STR(f.batches[4].zone, "other.test");
+
+	/* No zone for one name: nothing sent at all. */
+	f.zone_error = "no zone found for _acme-challenge.nowhere.invalid";
+	CHECK(p->present_batch(st, lost, 2, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_FAIL && statuses[1] == AH_FAIL);
+	CHECK(f.n_batches == 5);
+	CHECK_STR(f.err, "no zone found for _acme-challenge.nowhere.invalid");
+	p->fini(st);
+}
+
+/* More records than one message should carry go in several; a configured
+ * zone is used without lookups and declines what lies outside it; a host
+ * without dns_update_batch (ABI 1.1) gets the batch declined, so the
+ * challenges come one at a time. */
+static void test_batch_limits(const struct ah_plugin *p)
+{
+	enum { MANY = 150 };
+	static struct ah_challenge c[MANY];
+	static const struct ah_challenge *chs[MANY];
+	static char names[MANY][64];
+	static int statuses[MANY];
+	const char *const zoned[] = {
+		"dns_rfc2136_server", "127.0.0.1", "dns_rfc2136_name", "k",
+		"dns_rfc2136_secret", SECRET, "dns_rfc2136_zone", "example.test", NULL,
+	};
+	struct fake f = {.secrets = zoned};
+	struct ah_host h = host_for(&f);
+	struct ah_challenge outside = dns01("b.other.test", 0, "_acme-challenge.b.other.test", "O");
+	const struct ah_challenge *mixed[2] = {&outside, NULL};
+	void *st = NULL;
+
+	for (int i = 0; i < MANY; i++) {
+		snprintf(names[i], sizeof(names[i]), "_acme-challenge.n%d.example.test", i);
+		c[i] = dns01("n.example.test", 0, names[i], "V");
+		chs[i] = &c[i];
+	}
+	CHECK(p->init(&h, &st) == AH_OK);
+	if (!st)
+		return;
+	CHECK(p->present_batch(st, chs, MANY, statuses) == AH_OK);
+	CHECK(f.n_batches == 2 && f.batches[0].n == 100 && f.batches[1].n == 50);
+	CHECK(!f.batches[0].zone_null);
+	CHECK_STR(f.batches[0].zone, "example.test");
+	CHECK_STR(f.batches[1].names[0], "_acme-challenge.n100.example.test");
+	CHECK(statuses[0] == AH_OK && statuses[MANY - 1] == AH_OK);
+	CHECK(f.n_zone_of == 0);
+	mixed[1] = &c[0];
+	CHECK(p->cleanup_batch(st, mixed, 2, statuses) == AH_OK);
+	CHECK(statuses[0] == AH_DECLINE && statuses[1] == AH_OK);
+	CHECK(f.n_batches == 3 && f.batches[2].n == 1 && f.batches[2].add == 0);
+	p->fini(st);
+	st = NULL;
+
+	struct fake g = {.secrets = good_creds};
+	struct ah_host old = host_for(&g);
+	old.struct_size = offsetof(struct ah_host, dns_update_batch);
+	old.abi_minor = 1;
+	CHECK(p->init(&old, &st) == AH_OK);
+	if (!st)
+		return;
+	CHECK(p->present_batch(st, chs, 2, statuses) == AH_DECLINE);
+	CHECK(g.n_batches == 0 && g.n_calls == 0);
+	p->fini(st);
+}
+
 int main(void)
 {
 	const struct ah_plugin *p = load();
@@ -631,5 +870,8 @@ int main(void)
 	test_check(p);
 	test_config(p);
 	test_two_instances(p);
+	test_batch(p);
+	test_batch_partial(p);
+	test_batch_limits(p);
 	return check_done();
 }

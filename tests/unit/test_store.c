@@ -17,6 +17,26 @@
 #include "store/store.h"
 #include "testutil.h"
 
+/* Whether the link P points at WANT. */
+static bool links_to(const char *p, const char *want)
+{
+	char t[PATH_MAX];
+	ssize_t n = readlink(p, t, sizeof(t) - 1);
+
+	if (n <= 0)
+		return false;
+	t[n] = '\0';
+	return strcmp(t, want) == 0;
+}
+
+/* Whether P is a directory itself, not a link to one. */
+static bool is_real_dir(const char *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static bool exists(const char *p)
 {
 	struct stat st;
@@ -454,10 +474,13 @@ int main(void)
 	data = NULL;
 	err_clear(&e);
 
-	/* A lineage whose live/NAME is a real directory (an older layout or
-	 * certbot's) moves to the link layout on its next version. */
+	/* A lineage whose live/NAME is a real directory (certbot's layout, or
+	 * an older one) keeps it: its links are switched in place, and what
+	 * else it holds (certbot's README) stays. */
 	snprintf(p, sizeof(p), "%s/live/legacy.example", dir);
-	CHECK(mkdir(p, 0700) == 0);
+	CHECK(mkdir(p, 0755) == 0);
+	snprintf(p, sizeof(p), "%s/live/legacy.example/README", dir);
+	CHECK(store_write_atomic(p, "certbot\n", 8, 0644, &e) == 0);
 	snprintf(p, sizeof(p), "%s/live/legacy.example/cert.pem", dir);
 	CHECK(symlink("../../archive/legacy.example/cert0.pem", p) == 0);
 	CHECK(store_lineage_save(&s, "legacy.example", &f, &v, &e) == 0 && v == 1);
@@ -465,8 +488,27 @@ int main(void)
 	CHECK(store_read(p, 100, &data, &len, &e) == 0 && strcmp(data, "CERT2\n") == 0);
 	free(data);
 	data = NULL;
+	snprintf(p, sizeof(p), "%s/live/legacy.example", dir);
+	CHECK(is_real_dir(p));
+	CHECK(count_entries(p) == 5); /* README and the four links */
+	store_live_path(&s, "legacy.example", "privkey", p, sizeof(p));
+	CHECK(links_to(p, "../../archive/legacy.example/privkey1.pem"));
+	CHECK(store_lineage_save(&s, "legacy.example", &f, &v, &e) == 0 && v == 2);
+	CHECK(store_live_version(&s, "legacy.example") == 2);
 	snprintf(p, sizeof(p), "%s/live", dir);
-	CHECK(count_entries(p) == 6); /* three lineages, each a link and a link directory */
+	CHECK(count_entries(p) == 5); /* two link layouts (a link and its directory), one real */
+	/* A crash between two in-place link switches: the key points at
+	 * version 3, the certificate still at 2. Tidying finishes the switch. */
+	{
+		int v3 = 0;
+		CHECK(store_version_write(&s, "legacy.example", &f, &v3, &e) == 0 && v3 == 3);
+		store_live_path(&s, "legacy.example", "privkey", p, sizeof(p));
+		CHECK(unlink(p) == 0 && symlink("../../archive/legacy.example/privkey3.pem", p) == 0);
+		store_lineage_tidy(&s, "legacy.example");
+		CHECK(store_live_version(&s, "legacy.example") == 3);
+		store_live_path(&s, "legacy.example", "fullchain", p, sizeof(p));
+		CHECK(links_to(p, "../../archive/legacy.example/fullchain3.pem"));
+	}
 
 	test_locks(&s, dir);
 	test_tidy(&s, dir);

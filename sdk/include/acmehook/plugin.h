@@ -1,4 +1,4 @@
-/* acmehook plugin ABI 1.1 (AH_ABI_MAJOR.AH_ABI_MINOR below).
+/* acmehook plugin ABI 1.2 (AH_ABI_MAJOR.AH_ABI_MINOR below).
  *
  * A plugin is a shared object that exports exactly one symbol,
  * acmehook_plugin_v1, returning a pointer to a constant descriptor. The host
@@ -33,7 +33,7 @@ extern "C" {
 
 #define AH_PLUGIN_MAGIC 0x41434d48u /* "ACMH" */
 #define AH_ABI_MAJOR 1
-#define AH_ABI_MINOR 1
+#define AH_ABI_MINOR 2
 
 /* The entry symbol of ABI major 1. */
 #define AH_PLUGIN_ENTRY acmehook_plugin_v1
@@ -136,6 +136,22 @@ struct ah_dns_update {
 	long timeout_seconds;        /* 0: the host's default */
 };
 
+/* Several TXT changes in one zone, sent as one RFC 2136 UPDATE (ABI 1.2):
+ * NAMES[i] gets, or loses, exactly the value TXTS[i]. The server applies
+ * the whole message or none of it (RFC 2136 §3.7). */
+struct ah_dns_update_batch {
+	size_t struct_size;
+	const char *server;          /* "IP", "IP:PORT" or "[IPv6]:PORT" (port 53 by default) */
+	const char *zone;            /* NULL: found by asking SERVER for the SOA of names[0] */
+	size_t n;                    /* how many records: at least 1 */
+	const char *const *names;    /* n owner names, all in ZONE */
+	const char *const *txts;     /* n values */
+	uint32_t ttl;                /* 0: 60 */
+	int add;                     /* 1 add them all, 0 delete exactly these values */
+	const struct ah_tsig_key *key; /* NULL: unsigned */
+	long timeout_seconds;        /* 0: the host's default */
+};
+
 /* Services the host offers. The table only grows at the end; test with
  * AH_HAS_MEMBER before calling a member newer than 1.0. */
 struct ah_host {
@@ -181,6 +197,13 @@ struct ah_host {
 	 * the host's resolvers). On AH_OK *ZONE is released with string_free. */
 	int (*dns_zone_of)(void *ctx, const char *name, const char *server, char **zone);
 	void (*string_free)(void *ctx, char *s);
+
+	/* --- ABI 1.2 --- */
+	/* Send B's changes as one RFC 2136 UPDATE over TCP, TSIG-signed when
+	 * B->key is set, and check the signed reply, as dns_update does. All or
+	 * nothing: AH_OK means every change was made, AH_FAIL that none was.
+	 * A batch too large for one DNS message (64 KiB) is refused unsent. */
+	int (*dns_update_batch)(void *ctx, const struct ah_dns_update_batch *b);
 };
 
 /* A challenge to present or clean up. Borrowed for the call. */
@@ -195,6 +218,17 @@ struct ah_challenge {
 	                                  (CNAMEs followed); NULL for http-01 */
 	const char *txt_value;         /* dns-01: the TXT value; NULL for http-01 */
 	const char *zone;              /* dns-01: the zone of record_name if known */
+
+	/* --- ABI 1.2 (test with AH_HAS_MEMBER) --- */
+	/* The identifiers (without "*.") of every challenge of this order that
+	 * this instance is asked to present, in the order present is called,
+	 * n_order_names of them; a name validated for itself and its wildcard
+	 * appears twice. remaining_challenges: how many of them come after
+	 * this one. cleanup gets the same values as the present it undoes.
+	 * n_order_names is 0 when the host has no order (a script test). */
+	const char *const *order_names;
+	size_t n_order_names;
+	size_t remaining_challenges;
 };
 
 /* A certificate that was just issued or renewed. Borrowed for the call. */
@@ -244,6 +278,26 @@ struct ah_plugin {
 	 * example: the record is a CNAME into a zone this server does not
 	 * serve). May be NULL. */
 	int (*check)(void *state, const struct ah_challenge *ch);
+
+	/* --- ABI 1.2 (optional; test with AH_HAS_MEMBER) --- */
+	/* Present (or clean up) the N challenges CHS[0..N) at once, such as
+	 * every challenge of an order routed to this instance, so that a DNS
+	 * plugin can send one update per zone. STATUSES[i] (the host sets
+	 * them all to AH_FAIL first) gets what present (or cleanup) would have
+	 * returned for CHS[i]: AH_OK, AH_DECLINE, AH_FAIL or AH_CONFIG.
+	 *   Returns AH_OK when STATUSES say what happened to each challenge;
+	 * AH_DECLINE when it did nothing and wants the host to call present
+	 * (cleanup) once per challenge instead; AH_FAIL or AH_CONFIG when it
+	 * did nothing at all and every challenge failed, saying why with
+	 * set_error. Cleanup stays exact: the host cleans up exactly the
+	 * challenges whose status was AH_OK, and a failed challenge must leave
+	 * nothing behind. One set_error text serves the whole call. Either
+	 * member may be NULL: the host then calls present (cleanup) once per
+	 * challenge. */
+	int (*present_batch)(void *state, const struct ah_challenge *const *chs, size_t n,
+	                     int *statuses);
+	int (*cleanup_batch)(void *state, const struct ah_challenge *const *chs, size_t n,
+	                     int *statuses);
 };
 
 typedef const struct ah_plugin *(*ah_plugin_entry_fn)(void);
