@@ -42,3 +42,14 @@ bench_servers() {
   B="$AH_T/bench"
   mkdir -p "$B"
 }
+
+# children_cpu_ms FILE: user+system ms of the shell's waited-for children, from
+# the output of bash's `times` saved in FILE (`times` must run in the measuring
+# shell itself, not in a $(...) subshell). Its ms precision beats GNU time's
+# %U/%S (10 ms).
+children_cpu_ms() {
+  awk 'NR == 2 {
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+    printf "%d", t * 1000 + 0.5 }' "$1"
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# bench/compare.sh: one single-name http-01 (webroot) issuance, timed, for
-# acmehook and its Debian peers certbot, lego and uacme, all against the same
-# Pebble on loopback (started by tests/integration/lib.sh with DNS and nginx).
+# bench/compare.sh: one http-01 (webroot) issuance of BENCH_NAMES names
+# (default 1), timed, for acmehook and its Debian peers certbot, lego and
+# uacme, all against the same Pebble on loopback (started by
+# tests/integration/lib.sh with DNS and nginx).
 #
 # For every client, BENCH_N times each:
 #   "new account"      fresh state directory: account key + registration + issuance
@@ -16,11 +17,14 @@
 # Prints markdown: issuance table (wall ms median/mean/min-max, CPU user+sys,
 # peak RSS, successes) and a start-up table (`--version`, measured by hyperfine).
 #
-# Environment: BENCH_N (default 5), BENCH_CLIENTS (default
+# Environment: BENCH_N (default 5), BENCH_NAMES (names per certificate,
+# default 1), BENCH_SCENARIOS (default "fresh reuse"; "reuse" alone skips
+# the new-account runs), BENCH_CLIENTS (default
 # "acmehook certbot lego uacme"), BENCH_TIMEOUT (seconds per run, default 120),
 # BENCH_OUT (also write the markdown to this file), BENCH_RAW (write every
-# sample as TSV to this file), BENCH_NO_INSTALL=1 (never apt-get), AH_BIN (the
-# acmehook binary, default build/bin/acmehook), AH_KEEP=1 (keep the temp dir).
+# sample as TSV to this file), BENCH_STARTUP=0 (no start-up table),
+# BENCH_NO_INSTALL=1 (never apt-get), AH_BIN (the acmehook binary, default
+# build/bin/acmehook), AH_KEEP=1 (keep the temp dir).
 #
 # A peer that is missing or fails gets a row that says why; the script itself
 # exits 0 unless the servers cannot start. Everything it starts is stopped by
@@ -32,7 +36,13 @@ REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 N=${BENCH_N:-5}
 read -ra CLIENTS <<<"${BENCH_CLIENTS:-acmehook certbot lego uacme}"
 RUN_TIMEOUT=${BENCH_TIMEOUT:-120}
+NAMES_PER=${BENCH_NAMES:-1}
+read -ra SCENARIOS <<<"${BENCH_SCENARIOS:-fresh reuse}"
 case $N in '' | *[!0-9]* | 0) echo "BENCH_N must be a positive integer" >&2; exit 2 ;; esac
+case $NAMES_PER in '' | *[!0-9]* | 0) echo "BENCH_NAMES must be a positive integer" >&2; exit 2 ;; esac
+for mode in "${SCENARIOS[@]}"; do
+  case $mode in fresh | reuse) ;; *) echo "BENCH_SCENARIOS: unknown scenario $mode" >&2; exit 2 ;; esac
+done
 
 # shellcheck source=common.sh
 . "$BENCH_DIR/common.sh"
@@ -123,24 +133,39 @@ client_missing() {
   esac
 }
 
+# all_names NAME: NAME and, with BENCH_NAMES=K, K-1 more under it
+# (n2.NAME ... nK.NAME), one a line.
+all_names() {
+  local k
+  echo "$1"
+  for ((k = 2; k <= NAMES_PER; k++)); do echo "n$k.$1"; done
+}
+
 # client_cmd CLIENT MODE STATE NAME: set CMD to the command line of one
-# issuance (MODE fresh|reuse; STATE is the client's state directory).
+# issuance of NAME's names (MODE fresh|reuse; STATE is the client's state
+# directory).
 client_cmd() {
-  local client=$1 mode=$2 s=$3 name=$4
+  local client=$1 mode=$2 s=$3 name=$4 n
+  local names=() flags=()
+  mapfile -t names < <(all_names "$name")
+  case $client in
+    acmehook | certbot) for n in "${names[@]}"; do flags+=(-d "$n"); done ;;
+    lego) for n in "${names[@]}"; do flags+=(--domains "$n"); done ;;
+  esac
   case $client in
     acmehook)
-      CMD=(env -u ACMEHOOK_CA_BUNDLE "$AH_BIN" certonly --webroot -w "$AH_WEBROOT" -d "$name"
+      CMD=(env -u ACMEHOOK_CA_BUNDLE "$AH_BIN" certonly --webroot -w "$AH_WEBROOT" "${flags[@]}"
         -n --agree-tos --server "$AH_DIR_URL" --ca-bundle "$AH_CA_BUNDLE" --key-type ecdsa
         --config-dir "$s/config" --work-dir "$s/work" --logs-dir "$s/logs")
       ;;
     certbot)
       CMD=(env REQUESTS_CA_BUNDLE="$AH_CA_BUNDLE" certbot certonly --webroot -w "$AH_WEBROOT"
-        -d "$name" -n --agree-tos --register-unsafely-without-email --server "$AH_DIR_URL"
+        "${flags[@]}" -n --agree-tos --register-unsafely-without-email --server "$AH_DIR_URL"
         --key-type ecdsa --config-dir "$s/config" --work-dir "$s/work" --logs-dir "$s/logs")
       ;;
     lego)
       CMD=(env LEGO_CA_CERTIFICATES="$AH_CA_BUNDLE" lego --server "$AH_DIR_URL" --accept-tos
-        --email bench@example.test --key-type ec256 --domains "$name"
+        --email bench@example.test --key-type ec256 "${flags[@]}"
         --http --http.webroot "$AH_WEBROOT" --path "$s" run)
       ;;
     uacme)
@@ -152,8 +177,10 @@ client_cmd() {
         if [ "$mode" = fresh ]; then
           uacme -c "$dir" -a "$url" -t EC -y new || exit $?
         fi
-        exec uacme -c "$dir" -a "$url" -t EC -h "$hook" issue "$name"'
-        sh "$UACME_CADIR" "$mode" "$s" "$AH_DIR_URL" "$name" "$BENCH_DIR/uacme-hook.sh")
+        shift 6
+        exec uacme -c "$dir" -a "$url" -t EC -h "$hook" issue "$name" "$@"'
+        sh "$UACME_CADIR" "$mode" "$s" "$AH_DIR_URL" "$name" "$BENCH_DIR/uacme-hook.sh"
+        "${names[@]:1}")
       ;;
   esac
 }
@@ -167,30 +194,22 @@ cert_file() {
   esac
 }
 
-# cert_ok FULLCHAIN NAME: the first certificate names NAME and verifies
-# against Pebble's root through the rest of the file.
+# cert_ok FULLCHAIN NAME: the first certificate names exactly NAME's
+# names and verifies against Pebble's root through the rest of the file.
 cert_ok() {
-  local fc=$1 name=$2 leaf="$B/leaf.pem"
+  local fc=$1 name=$2 leaf="$B/leaf.pem" got want
   [ -s "$fc" ] || return 1
   openssl x509 -in "$fc" -out "$leaf" 2>/dev/null || return 1
   openssl verify -CAfile "$ROOT_PEM" -untrusted "$fc" "$leaf" >/dev/null 2>&1 || return 1
-  openssl x509 -in "$leaf" -noout -ext subjectAltName 2>/dev/null | grep -qE "DNS:${name//./\\.}(,|$)"
+  got=$(openssl x509 -in "$leaf" -noout -ext subjectAltName 2>/dev/null |
+    grep -oE 'DNS:[^,[:space:]]+' | sed 's/^DNS://' | sort)
+  want=$(all_names "$name" | sort)
+  [ "$got" = "$want" ]
 }
 
 # last_error FILE...: the last non-empty line of the given outputs, shortened.
 last_error() {
   cat "$@" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 | tr -d '|' | cut -c1-120
-}
-
-# children_cpu_ms FILE: user+system ms of the shell's waited-for children, from
-# the output of bash's `times` saved in FILE (`times` must run in the measuring
-# shell itself, not in a $(...) subshell). Its ms precision beats GNU time's
-# %U/%S (10 ms).
-children_cpu_ms() {
-  awk 'NR == 2 {
-    t = 0
-    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-    printf "%d", t * 1000 + 0.5 }' "$1"
 }
 
 # measure CLIENT MODE STATE NAME TAG [STATS]: time one run; append a sample
@@ -262,9 +281,14 @@ k=${#RUNNABLE[@]}
 for ((i = 1; i <= N && k > 0; i++)); do
   for ((j = 0; j < k; j++)); do
     c=${RUNNABLE[$(((i + j) % k))]}
-    mkdir -p "$B/$c/fresh$i"
-    measure "$c" fresh "$B/$c/fresh$i" "$c-new-$i.bench.example.test" "fresh$i"
-    measure "$c" reuse "$B/$c/reuse" "$c-acct-$i.bench.example.test" "reuse$i"
+    for mode in "${SCENARIOS[@]}"; do
+      if [ "$mode" = fresh ]; then
+        mkdir -p "$B/$c/fresh$i"
+        measure "$c" fresh "$B/$c/fresh$i" "$c-new-$i.bench.example.test" "fresh$i"
+      else
+        measure "$c" reuse "$B/$c/reuse" "$c-acct-$i.bench.example.test" "reuse$i"
+      fi
+    done
   done
 done
 
@@ -273,7 +297,7 @@ done
 STARTUP_CSV="$B/startup.csv"
 declare -A STARTUP=()
 hf_names=()
-if command -v hyperfine >/dev/null 2>&1; then
+if [ "${BENCH_STARTUP:-1}" != 0 ] && command -v hyperfine >/dev/null 2>&1; then
   hf_cmds=()
   for c in "${CLIENTS[@]}"; do
     case $c in
@@ -320,7 +344,8 @@ stats() {
 
 report() {
   local c mode label st n med mean mn mx rss cpu reason
-  printf '### Issuance: one name, http-01 webroot, Pebble on loopback\n\n'
+  printf '### Issuance: %s, http-01 webroot, Pebble on loopback\n\n' \
+    "$([ "$NAMES_PER" = 1 ] && echo "one name" || echo "$NAMES_PER names in one certificate")"
   printf 'Date %s; %s; %s CPUs; N=%s runs per row.\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" \
     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" "$(nproc)" "$N"
   printf '| client | version | scenario | ok | median ms | mean ms | min-max ms | CPU ms (median) | peak RSS KiB | notes |\n'
@@ -330,7 +355,7 @@ report() {
       printf '| %s | %s | - | 0/%s | - | - | - | - | - | %s |\n' "$c" "${VERSION[$c]:-?}" "$N" "${SKIP[$c]}"
       continue
     fi
-    for mode in fresh reuse; do
+    for mode in "${SCENARIOS[@]}"; do
       [ "$mode" = fresh ] && label="new account" || label="existing account"
       st=$(stats "$B/$c.$mode.samples")
       reason=$(cat "$B/$c.$mode.reason" 2>/dev/null)

@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include "acme/acme.h"
 #include "base/b64.h"
 #include "base/ident.h"
-#include "base/retry.h"
 #include "base/sleep.h"
 #include "base/testpoint.h"
 #include "dns/client.h"
@@ -21,7 +19,9 @@
 #include "acme/jws.h"
 #include "acme/objects.h"
 #include "acme/order_lost.h"
+#include "acme/order_finish.h"
 #include "acme/order_new.h"
+#include "acme/order_poll.h"
 #include "base/log.h"
 #include "acme/order.h"
 #include "host/batch.h"
@@ -184,67 +184,6 @@ static void fill_challenge(const struct authz *zs, size_t n, size_t i, const cha
 	}
 }
 
-/* Poll URL, an object of KIND ("order", "authorization"), until its
- * status leaves the states in WAITING (ended by OBJ_ST_NONE); *ST gets
- * the status it reached. */
-static int poll_status(struct acme *a, const char *what, const char *kind, const char *url,
-                       const enum obj_status *waiting, struct acme_reply *out,
-                       enum obj_status *st, struct error *e)
-{
-	for (long i = 0; i < a->max_polls; i++) {
-		struct acme_reply r = {0};
-		bool wait = false;
-
-		if (acme_post(a, what, url, NULL, &r, e) < 0)
-			return -1;
-		if (obj_status_of(r.json, kind, url, st, e) < 0) {
-			acme_reply_free(&r);
-			return -1;
-		}
-		for (size_t k = 0; waiting[k] != OBJ_ST_NONE; k++)
-			wait = wait || *st == waiting[k];
-		if (!wait) {
-			*out = r;
-			return 0;
-		}
-		{
-			/* The CA's Retry-After rules; without one, poll soon
-			 * (validation often takes milliseconds) and back off:
-			 * 250 ms, 500 ms, 1 s, 2 s, then every 3 s. */
-			long ms = i < 4 ? 250L << i : 3000;
-			char *ra = http_header(&r.http, "Retry-After");
-			time_t at = 0, now = time(NULL);
-
-			if (ra && retry_after_parse(ra, now, &at) == 0)
-				ms = at - now > 60 ? 60000 : at > now ? (long)(at - now) * 1000 : 1000;
-			free(ra);
-			acme_reply_free(&r);
-			/* The run's deadline (--timeout) bounds every wait: give
-			 * up now rather than sleep past it, and say when the CA
-			 * would have us come back. */
-			if (a->deadline && (now + (ms + 999) / 1000 > a->deadline || at > a->deadline)) {
-				char when[80] = "";
-				struct tm tm;
-
-				if (at > a->deadline && gmtime_r(&at, &tm))
-					strftime(when, sizeof(when),
-					         "; the CA asks to be tried again at %Y-%m-%d %H:%M:%S UTC",
-					         &tm);
-				err_set_kind(e, EXIT_OP, ERR_TIMEOUT,
-				             "%s: %s is still %s at this run's time limit (--timeout)%s",
-				             what, url, obj_status_name(*st), when);
-				if (at > a->deadline)
-					err_set_retry_at(e, at);
-				return -1;
-			}
-			if (sleep_ms(ms, e) < 0)
-				return -1;
-		}
-	}
-	return err_set(e, EXIT_OP, "%s: still not done after %ld polls of %s", what, a->max_polls,
-	               url);
-}
-
 static int authz_error(const cJSON *authz, const char *ident, struct error *e)
 {
 	const cJSON *ch;
@@ -299,15 +238,121 @@ out:
 	return ret;
 }
 
-static int validate_all(struct acme *a, struct log *log, const struct order_dns *dns,
-                        struct authz *zs, size_t n, bool *dead, struct error *e)
+/* The order became invalid while validating: find which authorization
+ * failed and why, from the authorizations themselves (the order only says
+ * that one did). */
+static int validation_failed(struct acme *a, const char *order_url, const cJSON *order,
+                             const struct authz *zs, size_t n, struct error *e)
 {
-	static const enum obj_status pending[] = {OBJ_ST_PENDING, OBJ_ST_PROCESSING, OBJ_ST_NONE};
+	char text[768] = "no detail";
+
+	for (size_t i = 0; i < n; i++) {
+		struct acme_reply r = {0};
+		enum obj_status st;
+		int failed;
+
+		if (zs[i].done)
+			continue;
+		if (acme_post(a, "fetching a failed authorization", zs[i].url, NULL, &r, e) < 0 ||
+		    obj_status_of(r.json, "authorization", zs[i].url, &st, e) < 0) {
+			acme_reply_free(&r);
+			return -1;
+		}
+		failed = st != OBJ_ST_VALID && st != OBJ_ST_PENDING && st != OBJ_ST_PROCESSING;
+		if (failed)
+			authz_error(r.json, zs[i].on->name, e);
+		acme_reply_free(&r);
+		if (failed)
+			return -1;
+	}
+	if (cJSON_GetObjectItem(order, "error"))
+		acme_problem_text(cJSON_GetObjectItem(order, "error"), text, sizeof(text));
+	return err_set(e, EXIT_OP, "order %s became invalid while its authorizations were being "
+	               "validated: %s", order_url, text);
+}
+
+/* Answer every challenge not answered yet. *ALL_VALID tells whether the
+ * CA answered each of them (and holds every other authorization) as
+ * valid already; *AT gets the latest Retry-After of the answers. */
+static int answer_all(struct acme *a, struct authz *zs, size_t n, bool *all_valid, time_t *at,
+                      struct error *e)
+{
+	*all_valid = true;
+	for (size_t i = 0; i < n; i++) {
+		struct acme_reply r = {0};
+		struct error ignore = {0};
+		enum obj_status st = OBJ_ST_NONE;
+		time_t t;
+
+		if (zs[i].done)
+			continue;
+		if (zs[i].answered) {
+			*all_valid = false;
+			continue;
+		}
+		if (acme_post(a, "answering a challenge", zs[i].chall_url, "{}", &r, e) < 0)
+			return -1;
+		/* The answer is the challenge (RFC 8555 §7.5.1): one the CA
+		 * validated at once needs no poll. */
+		if (obj_status_of(r.json, "challenge", zs[i].chall_url, &st, &ignore) < 0 ||
+		    st != OBJ_ST_VALID)
+			*all_valid = false;
+		t = order_poll_retry_at(&r);
+		*at = t > *at ? t : *at;
+		acme_reply_free(&r);
+	}
+	return 0;
+}
+
+/* Wait until the CA has validated every authorization: the order at
+ * ORDER_URL leaves "pending" then (RFC 8555 §7.1.6), so one poll of the
+ * order stands for one of every authorization. *ST gets the order's
+ * status, *POLLED whether it was asked (not when every challenge came back
+ * valid, which makes it ready), and *OUT the order when it was. */
+static int wait_validated(struct acme *a, struct log *log, const char *order_url,
+                          const struct authz *zs, size_t n, bool all_valid, time_t at,
+                          enum obj_status *st, bool *polled, struct acme_reply *out,
+                          bool *dead, struct error *e)
+{
+	static const enum obj_status pending[] = {OBJ_ST_PENDING, OBJ_ST_NONE};
+	struct acme_reply r = {0};
+
+	*st = OBJ_ST_PENDING;
+	*polled = !all_valid;
+	if (all_valid) {
+		*st = OBJ_ST_READY;
+	} else {
+		if (order_poll(a, "waiting for validation", "order", order_url, pending, at, &r, st,
+		               e) < 0)
+			return -1;
+		if (*st == OBJ_ST_INVALID) {
+			*dead = true;
+			validation_failed(a, order_url, r.json, zs, n, e);
+			acme_reply_free(&r);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!zs[i].done)
+			log_msg(log, LVL_INFO, "Validated %s", zs[i].on->name);
+	*out = r;
+	return 0;
+}
+
+/* Present every challenge, wait once for the dns-01 records, answer every
+ * challenge, wait for the CA, and clean up every challenge presented. */
+static int validate_all(struct acme *a, struct log *log, const struct order_dns *dns,
+                        const char *order_url, struct authz *zs, size_t n,
+                        enum obj_status *st, bool *polled, struct acme_reply *order,
+                        bool *dead, struct error *e)
+{
 	struct host_challenge *hc = calloc(n ? n : 1, sizeof(*hc));
 	/* Each challenge gets its own list of its instance's names: a batch
 	 * holds every description at once. */
 	const char **names = calloc(n ? n * n : 1, sizeof(*names));
 	size_t k = 0;
+	time_t at = 0;
+	bool all_valid = false;
 	int ret = -1;
 
 	if (!hc || !names) {
@@ -324,36 +369,12 @@ static int validate_all(struct acme *a, struct log *log, const struct order_dns 
 		hc[k].name = zs[i].on->name;
 		hc[k++].presented = &zs[i].presented;
 	}
-	if (host_present_all(hc, k, log, e) < 0)
+	if (host_present_all(hc, k, log, e) < 0 ||
+	    wait_dns(dns, log, zs, n, e) < 0 || answer_all(a, zs, n, &all_valid, &at, e) < 0)
 		goto out;
-	if (wait_dns(dns, log, zs, n, e) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct acme_reply r = {0};
-		if (zs[i].done || zs[i].answered)
-			continue;
-		if (acme_post(a, "answering a challenge", zs[i].chall_url, "{}", &r, e) < 0)
-			goto out;
-		acme_reply_free(&r);
-	}
 	testpoint("challenges-answered");
-	for (size_t i = 0; i < n; i++) {
-		struct acme_reply r = {0};
-		enum obj_status st;
-		if (zs[i].done)
-			continue;
-		if (poll_status(a, "waiting for validation", "authorization", zs[i].url, pending, &r,
-		                &st, e) < 0)
-			goto out;
-		if (st != OBJ_ST_VALID) {
-			*dead = true;
-			authz_error(r.json, zs[i].on->name, e);
-			acme_reply_free(&r);
-			goto out;
-		}
-		log_msg(log, LVL_INFO, "Validated %s", zs[i].on->name);
-		acme_reply_free(&r);
-	}
+	if (wait_validated(a, log, order_url, zs, n, all_valid, at, st, polled, order, dead, e) < 0)
+		goto out;
 	ret = 0;
 out:
 	/* Clean up every challenge that was presented, whatever happened. */
@@ -367,57 +388,6 @@ static int cmp_authz(const void *x, const void *y)
 {
 	const struct authz *a = x, *b = y;
 	return (a->on > b->on) - (a->on < b->on);
-}
-
-static int add_chain(struct order_result *res, const struct acme_reply *r, struct error *e)
-{
-	char **nc;
-
-	if (r->http.body.len == 0 || !strstr(r->http.body.data, "-----BEGIN CERTIFICATE-----"))
-		return err_set(e, EXIT_OP, "the certificate download is not a PEM chain");
-	nc = realloc(res->chains, (res->n_chains + 2) * sizeof(*nc));
-	if (!nc)
-		return err_nomem(e);
-	res->chains = nc;
-	nc[res->n_chains] = strndup(r->http.body.data, r->http.body.len);
-	if (!nc[res->n_chains])
-		return err_nomem(e);
-	nc[++res->n_chains] = NULL;
-	return 0;
-}
-
-static int download(struct acme *a, const char *url, struct order_result *res, struct error *e)
-{
-	struct acme_reply r = {0};
-	char **alts = NULL;
-	int ret = -1;
-
-	if (acme_post(a, "downloading the certificate", url, NULL, &r, e) < 0 ||
-	    add_chain(res, &r, e) < 0)
-		goto out;
-	/* Keep every chain the CA offers (RFC 8555 §7.4.2). */
-	alts = http_links(&r.http, "alternate");
-	for (size_t i = 0; alts && alts[i] && i < 8; i++) {
-		struct acme_reply ar = {0};
-		if (strncmp(alts[i], "https://", 8) != 0)
-			continue;
-		if (acme_post(a, "downloading an alternate chain", alts[i], NULL, &ar, e) < 0 ||
-		    add_chain(res, &ar, e) < 0) {
-			acme_reply_free(&ar);
-			goto out;
-		}
-		acme_reply_free(&ar);
-	}
-	ret = 0;
-out:
-	http_links_free(alts);
-	acme_reply_free(&r);
-	return ret;
-}
-
-static bool answer_lost(const struct error *e)
-{
-	return e->kind == ERR_NETWORK || e->kind == ERR_TIMEOUT;
 }
 
 /* Place the order for NAMES: *ORD gets the CA's order and *ORDER_URL
@@ -462,7 +432,7 @@ static int place_order(struct acme *a, struct log *log, const struct routed_name
 			attempt--;
 			continue;
 		}
-		if (!answer_lost(e))
+		if (!order_answer_lost(e))
 			goto out;
 		lost = *e;
 		err_clear(e);
@@ -541,129 +511,6 @@ static int prepare_all(struct acme *a, const struct obj_order *ord,
 	ret = 0;
 out:
 	free(thumb);
-	return ret;
-}
-
-/* Send the CSR to FINALIZE (RFC 8555 §7.4). A problem document in reply is
- * the CA refusing this CSR, which a resumed run would only send again: the
- * order is then *DEAD. */
-static int send_csr(struct acme *a, const char *finalize, const unsigned char *csr_der,
-                    size_t csr_len, bool *dead, struct error *e)
-{
-	struct acme_reply fin = {0};
-	cJSON *o = cJSON_CreateObject();
-	char *csr64 = b64url_encode(csr_der, csr_len), *body = NULL;
-	int ret = -1;
-
-	if (!o || !csr64 || !cJSON_AddStringToObject(o, "csr", csr64) ||
-	    !(body = cJSON_PrintUnformatted(o))) {
-		err_nomem(e);
-		goto out;
-	}
-	if (acme_post(a, "finalizing the order", finalize, body, &fin, e) < 0) {
-		*dead = e->kind == ERR_ACME && strcmp(e->problem_type, "orderNotReady") != 0 &&
-		        !err_is_problem(e, ACME_PROB_ACCOUNT_DOES_NOT_EXIST) &&
-		        !err_is_problem(e, ACME_PROB_RATE_LIMITED);
-		goto out;
-	}
-	ret = 0;
-out:
-	acme_reply_free(&fin);
-	cJSON_Delete(o);
-	free(body);
-	free(csr64);
-	return ret;
-}
-
-/* Finalize an order that is ready. finalize is not idempotent either:
- * when its answer is lost the order tells whether the CA acted on it
- * (processing or valid), and only an order still ready gets the CSR once
- * more. */
-static int finalize_once(struct acme *a, struct log *log, const char *order_url,
-                         const char *finalize, const unsigned char *csr_der, size_t csr_len,
-                         bool *dead, struct error *e)
-{
-	struct acme_reply r = {0};
-	struct error lost = {0};
-	enum obj_status st;
-	int ret = -1;
-
-	if (send_csr(a, finalize, csr_der, csr_len, dead, e) == 0) {
-		ret = 0;
-		goto out;
-	}
-	if (!answer_lost(e))
-		goto out;
-	lost = *e;
-	err_clear(e);
-	log_msg(log, LVL_INFO, "The answer to finalize was lost (%s); checking order %s instead "
-	        "of sending it again", lost.msg, order_url);
-	if (acme_post(a, "checking the order after a lost finalize", order_url, NULL, &r, e) < 0 ||
-	    obj_status_of(r.json, "order", order_url, &st, e) < 0)
-		goto out;
-	if (st == OBJ_ST_PROCESSING || st == OBJ_ST_VALID) {
-		log_msg(log, LVL_INFO, "The CA took the finalize request: order %s is %s", order_url,
-		        obj_status_name(st));
-		ret = 0;
-		goto out;
-	}
-	if (st != OBJ_ST_READY) {
-		*dead = st == OBJ_ST_INVALID;
-		err_set(e, EXIT_OP, "the order is %s after a lost finalize request (%s)",
-		        obj_status_name(st), lost.msg);
-		goto out;
-	}
-	log_msg(log, LVL_INFO, "Order %s is still ready: the CA did not act; finalizing again",
-	        order_url);
-	ret = send_csr(a, finalize, csr_der, csr_len, dead, e);
-out:
-	acme_reply_free(&r);
-	return ret;
-}
-
-/* Once every authorization is valid: finalize when the order is ready,
- * wait while it is processing, and download the certificate. *DEAD tells
- * that the CA declared the order invalid. */
-static int finish_order(struct acme *a, struct log *log, const char *order_url,
-                        const char *finalize, const unsigned char *csr_der, size_t csr_len,
-                        struct order_result *res, bool *dead, struct error *e)
-{
-	static const enum obj_status order_pending[] = {OBJ_ST_PENDING, OBJ_ST_NONE};
-	static const enum obj_status order_processing[] = {OBJ_ST_PROCESSING, OBJ_ST_NONE};
-	struct acme_reply r = {0};
-	struct obj_order ord = {0};
-	enum obj_status st;
-	int ret = -1;
-
-	if (poll_status(a, "waiting for the order to be ready", "order", order_url, order_pending,
-	                &r, &st, e) < 0)
-		goto out;
-	if (st != OBJ_ST_READY && st != OBJ_ST_VALID && st != OBJ_ST_PROCESSING) {
-		*dead = st == OBJ_ST_INVALID;
-		err_set(e, EXIT_OP, "the order is %s instead of ready", obj_status_name(st));
-		goto out;
-	}
-	if (st == OBJ_ST_READY) {
-		if (finalize_once(a, log, order_url, finalize, csr_der, csr_len, dead, e) < 0)
-			goto out;
-		testpoint("finalize-sent");
-	}
-	acme_reply_free(&r);
-	/* Finalization may be asynchronous: poll while "processing". */
-	if (poll_status(a, "waiting for the certificate", "order", order_url, order_processing, &r,
-	                &st, e) < 0 ||
-	    obj_order_parse(r.json, order_url, &ord, e) < 0)
-		goto out;
-	if (ord.status != OBJ_ST_VALID || !ord.certificate) {
-		*dead = ord.status == OBJ_ST_INVALID;
-		err_set(e, EXIT_OP, "the order ended %s without a certificate URL",
-		        obj_status_name(ord.status));
-		goto out;
-	}
-	ret = download(a, ord.certificate, res, e);
-out:
-	obj_order_free(&ord);
-	acme_reply_free(&r);
 	return ret;
 }
 
@@ -754,10 +601,12 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	struct obj_order ord = {0};
 	struct authz *zs = NULL;
 	struct order_result res = {0};
+	struct acme_reply last = {0};
+	enum obj_status st;
 	char *order_url = NULL;
 	size_t nz = 0;
 	sigset_t sigs, old;
-	bool blocked = false, dead = false;
+	bool blocked = false, dead = false, polled = true;
 	int resumed = 0, ret = -1;
 
 	if (a->profile && obj_directory_check_profile(&a->d, a->profile, e) < 0)
@@ -777,13 +626,16 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	sleep_fatal_signals(&sigs);
 	sigprocmask(SIG_BLOCK, &sigs, &old);
 	blocked = true;
-	/* A resumed order past "pending" has every authorization valid. */
-	if (!resumed || ord.status == OBJ_ST_PENDING) {
+	/* An order past "pending" (resumed, or one whose authorizations the
+	 * CA holds valid already) has every authorization valid. */
+	st = ord.status;
+	if (st == OBJ_ST_PENDING) {
 		if (prepare_all(a, &ord, names, n, &zs, &nz, &dead, e) < 0 ||
-		    validate_all(a, log, dns, zs, nz, &dead, e) < 0)
+		    validate_all(a, log, dns, order_url, zs, nz, &st, &polled, &last, &dead, e) < 0)
 			goto out;
 	}
-	if (finish_order(a, log, order_url, ord.finalize, csr_der, csr_len, &res, &dead, e) < 0)
+	if (order_finish(a, log, order_url, &ord, st, polled, &last, csr_der, csr_len, &res, &dead,
+	                 e) < 0)
 		goto out;
 	*out = res;
 	memset(&res, 0, sizeof(res));
@@ -799,6 +651,7 @@ out:
 	if (blocked)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	order_result_free(&res);
+	acme_reply_free(&last);
 	obj_order_free(&ord);
 	free(order_url);
 	return ret;

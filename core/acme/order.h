@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "acme/order_finish.h"
 #include "base/err.h"
 
 struct acme;
@@ -23,10 +24,6 @@ struct order_dns {
 	const struct dns_propagation_cfg *cfg;
 };
 
-struct order_result {
-	char **chains;      /* PEM chains: [0] the default, then alternates; NULL-terminated */
-	size_t n_chains;
-};
 
 /* Where an order is recorded while it runs (store/orders.h), so that a run
  * cut short resumes it instead of placing another one. STORE and LINEAGE

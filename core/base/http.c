@@ -310,6 +310,20 @@ static enum err_kind transfer_error_kind(CURLcode rc)
 	}
 }
 
+/* Without a bundle of the user's, trust the system's store through its
+ * hashed directory (libcurl's built-in CA path, /etc/ssl/certs on Debian)
+ * alone: OpenSSL then reads the one issuer a handshake asks for, where
+ * the built-in bundle file would be parsed whole, every one of its
+ * certificates, before the first request. A libcurl built without a CA
+ * path keeps its bundle. */
+static void trust_system_dir(CURL *h)
+{
+	char *dir = NULL;
+
+	if (curl_easy_getinfo(h, CURLINFO_CAPATH, &dir) == CURLE_OK && dir && *dir)
+		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+}
+
 /* Plain http is only acceptable to loopback test services, and only when the
  * caller asked for it. */
 static bool url_is_loopback_http(const char *url)
@@ -408,6 +422,8 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sig);
 	if (c->ca_bundle)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
+	else
+		trust_system_dir(h);
 	if (hl)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	if (strcmp(method, "GET") == 0) {

@@ -68,8 +68,8 @@ int store_fsync_dir_of(const char *path)
 	return rc;
 }
 
-int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                       struct error *e)
+int store_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                     enum store_sync sync, struct error *e)
 {
 	char tmp[PATH_MAX];
 	const char *p = data;
@@ -104,7 +104,7 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if ((sync != STORE_SYNC_NONE && fsync(fd) < 0) || close(fd) < 0) {
 		fd = -1;
 		err_set_errno(e, EXIT_OP, errno, "cannot flush %s: %s", tmp, strerror(errno));
 		goto out;
@@ -115,7 +115,8 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 		goto out;
 	}
 	created = false;
-	store_fsync_dir_of(path);
+	if (sync == STORE_SYNC_ALL)
+		store_fsync_dir_of(path);
 	ret = 0;
 out:
 	if (fd >= 0)
@@ -123,6 +124,12 @@ out:
 	if (created)
 		unlink(tmp);
 	return ret;
+}
+
+int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                       struct error *e)
+{
+	return store_write_file(path, data, len, mode, STORE_SYNC_ALL, e);
 }
 
 int store_read_fd(int fd, const char *path, size_t cap, store_read_check check, void *ud,

@@ -11,7 +11,28 @@
 
 /* mkdir -p with MODE for every directory it creates. */
 int store_mkdirs(const char *path, mode_t mode, struct error *e);
-/* Write DATA to PATH atomically with MODE from creation on. */
+/* How much of a write must survive a power cut or a kernel crash (every
+ * write survives a crash of this process: readers see the old file or the
+ * new one, whole). Each fsync costs a disk flush, so only what the user
+ * would lose is flushed. */
+enum store_sync {
+	/* The file's bytes and its name are on disk when the write returns. */
+	STORE_SYNC_ALL,
+	/* The bytes are on disk before the rename, so the file is never seen
+	 * torn; the rename itself may be undone by a power cut until the
+	 * caller syncs the directory (store_fsync_dir_of), once for several
+	 * files. */
+	STORE_SYNC_DATA,
+	/* Nothing is flushed: for files whose loss or damage their reader
+	 * survives, such as the record of an order in progress. */
+	STORE_SYNC_NONE,
+};
+
+/* Write DATA to PATH atomically with MODE from creation on, durable as
+ * SYNC says. */
+int store_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                     enum store_sync sync, struct error *e);
+/* The same with STORE_SYNC_ALL. */
 int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                        struct error *e);
 /* Decides on the open file FD (named PATH) before it is read; returns 0,

@@ -237,9 +237,11 @@ int store_order_save(const struct store *s, const char *name, const struct order
 		err_nomem(e);
 		goto out;
 	}
+	/* Not flushed to disk: after a power cut a lost or damaged record
+	 * only costs a new order (store_order_load discards it). */
 	if (store_mkdirs(dir, 0700, e) < 0 ||
-	    store_write_atomic(key, key_pem, strlen(key_pem), 0600, e) < 0 ||
-	    store_write_atomic(rec, text, strlen(text), 0600, e) < 0) {
+	    store_write_file(key, key_pem, strlen(key_pem), 0600, STORE_SYNC_NONE, e) < 0 ||
+	    store_write_file(rec, text, strlen(text), 0600, STORE_SYNC_NONE, e) < 0) {
 		err_prefix(e, "cannot record the order for %s", name);
 		goto out;
 	}
@@ -271,6 +273,8 @@ void store_order_remove(const struct store *s, const char *name)
 	unlink(rec);
 	unlink(key);
 	store_remove_temps(dir, is_order_file, name);
+	/* Flushed, unlike the writes: a record that came back after a power
+	 * cut would have the next run resume an order that is done with. */
 	store_fsync_dir_of(rec);
 }
 

@@ -416,7 +416,10 @@ static int update(const struct store *s, const char *name, const struct lineage_
 		err_nomem(e);
 		goto out;
 	}
-	ret = store_write_atomic(path, text, strlen(text), 0644, e);
+	/* Never torn, but not worth a directory flush: after a power cut
+	 * the record may be the one before, which only repeats a deploy or
+	 * forgets an attempt. */
+	ret = store_write_file(path, text, strlen(text), 0644, STORE_SYNC_DATA, e);
 out:
 	free(text);
 	cJSON_Delete(doc);

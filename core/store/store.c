@@ -253,12 +253,15 @@ int store_version_write(const struct store *s, const char *name, const struct li
 	if (store_mkdirs(path, 0700, e) < 0)
 		return -1;
 	v = store_lineage_latest(s, name) + 1;
+	/* Each file's bytes are flushed before its rename, and the archive
+	 * directory once for the four names. */
 	for (; written < 4; written++) {
 		version_paths(s, name, v, written, path, sizeof(path));
-		if (store_write_atomic(path, data[written], strlen(data[written]),
-		                       written == 0 ? 0600 : 0644, e) < 0)
+		if (store_write_file(path, data[written], strlen(data[written]),
+		                     written == 0 ? 0600 : 0644, STORE_SYNC_DATA, e) < 0)
 			goto out;
 	}
+	store_fsync_dir_of(path);
 	/* The four live/ links of version V go into a directory of their own,
 	 * live/.NAME-vV, and live/NAME is a symlink to it: switching that one
 	 * link with rename() moves all four files at once, so a reader (or a

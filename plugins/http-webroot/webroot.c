@@ -131,7 +131,9 @@ static int open_sub(struct webroot *w, int parentfd, const char *shown, const ch
 }
 
 /* Write DATA to DIRFD/NAME atomically: a reader (the web server) sees
- * either no file or the whole one, never a prefix. */
+ * either no file or the whole one, never a prefix. The token lives for
+ * the seconds of one validation and means nothing after a reboot, so it
+ * is not flushed to disk: the rename alone gives readers the whole file. */
 static int write_atomic(struct webroot *w, int dirfd, const char *shown, const char *name,
                         const char *data)
 {
@@ -168,10 +170,6 @@ static int write_atomic(struct webroot *w, int dirfd, const char *shown, const c
 			goto out;
 		}
 		off += (size_t)n;
-	}
-	if (fsync(fd) < 0) {
-		fail(w, AH_FAIL, "cannot fsync %s/%s: %s", shown, tmp, strerror(errno));
-		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
