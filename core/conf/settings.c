@@ -179,6 +179,13 @@ int settings_check_domain(const char *name, const char *origin, struct error *e)
 
 	if (ident_is_ip(name))
 		return 0;
+	/* RFC 8738 has no wildcard addresses: "*.192.0.2.1" would go to the
+	 * CA as a DNS name and be refused there. */
+	if (strncmp(name, "*.", 2) == 0 && ident_is_ip(name + 2))
+		return err_set(e, EXIT_USAGE,
+		               "%s: \"%s\": a wildcard cannot cover an IP address; order the "
+		               "address itself",
+		               origin, name);
 	if (n == 0 || n > 253)
 		return err_set(e, EXIT_USAGE, "%s: invalid domain \"%s\"", origin, name);
 	if (name[strcspn(name, " \t\n\v\f\r")] != '\0')

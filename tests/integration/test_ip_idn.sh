@@ -56,12 +56,17 @@ dns_rfc2136_secret = AAAA
 dns_rfc2136_algorithm = HMAC-SHA256
 INI
 chmod 600 "$AH_T/tsig.ini"
-orders_before=$(grep -c 'newOrder\|new-order' "$AH_LOGDIR/acmehook.log" || true)
+orders_before=$(grep -c 'POST /order-plz' "$AH_PEBBLE_LOG" || true)
 ah_run certonly --dns-rfc2136 --dns-rfc2136-credentials "$AH_T/tsig.ini" -d 127.0.0.2 \
   -n --agree-tos --server "$AH_DIR_URL"
 ah_expect_fail 2 '127\.0\.0\.2.*IP address.*http-01' "an address routed to dns-01 is refused, naming it"
-orders_after=$(grep -c 'newOrder\|new-order' "$AH_LOGDIR/acmehook.log" || true)
+orders_after=$(grep -c 'POST /order-plz' "$AH_PEBBLE_LOG" || true)
 check "no order was placed for it" test "$orders_before" = "$orders_after"
+ah_run certonly --dns-rfc2136 --dns-rfc2136-credentials "$AH_T/tsig.ini" -d '*.127.0.0.3' \
+  -n --agree-tos --server "$AH_DIR_URL"
+ah_expect_fail 2 'wildcard cannot cover an IP address' "a wildcard over an address is refused, named"
+orders_after2=$(grep -c 'POST /order-plz' "$AH_PEBBLE_LOG" || true)
+check "no order was placed for the wildcard address" test "$orders_after" = "$orders_after2"
 ah_run certonly --webroot -w "$AH_WEBROOT" -d '::1::2' -n --server "$AH_DIR_URL"
 ah_expect_fail 2 '::1::2' "a malformed address is a usage error naming it"
 
