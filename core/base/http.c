@@ -373,11 +373,28 @@ static CURLcode use_store(CURL *h, void *ssl_ctx, void *ud)
 	return CURLE_OK;
 }
 
+/* Whether libcurl may speak TLS to a proxy, from the variables it reads:
+ * it would hand that connection's context to use_store too, and a proxy
+ * is checked against libcurl's own defaults, not the bundle. */
+static bool https_proxy_set(void)
+{
+	static const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
+	                                   "ALL_PROXY"};
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && strncasecmp(v, "https://", 8) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Trust BUNDLE for this request, through the pool's parsed store when
  * there is one. */
 static void trust_bundle(struct http_pool *p, CURL *h, const char *bundle)
 {
-	X509_STORE *st = pool_store(p, bundle, h);
+	X509_STORE *st = https_proxy_set() ? NULL : pool_store(p, bundle, h);
 
 	if (st && curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, use_store) == CURLE_OK &&
 	    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, st) == CURLE_OK) {
