@@ -9,6 +9,9 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "base/http.h"
 #include "base/log.h"
@@ -26,6 +29,8 @@ struct http_pool {
 	struct http_handle **handles;
 	size_t n;
 	CURLSH *share;             /* DNS answers and TLS sessions of every handle */
+	X509_STORE *store;         /* the CA bundle's trust, parsed once; under lock */
+	bool store_tried;          /* store was built, or could not be */
 	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 };
 
@@ -114,6 +119,7 @@ static void pool_free(struct http_pool *p)
 	/* The handles are gone, so nothing holds the share any more. */
 	if (p->share)
 		curl_share_cleanup(p->share);
+	X509_STORE_free(p->store);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&p->share_locks[i]);
 	pthread_mutex_destroy(&p->lock);
@@ -324,6 +330,82 @@ static void trust_system_dir(CURL *h)
 		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
 }
 
+/* The trust libcurl would build from BUNDLE on every connection, built
+ * once for the pool: the bundle's certificates, then the system's hashed
+ * directory (libcurl's CA path, which it adds beside a bundle), with the
+ * flags libcurl sets. Parsing a bundle is most of a handshake's work, and
+ * libcurl only keeps the parsed store itself when there is no CA path.
+ * NULL when it cannot be built: the caller then leaves it to libcurl, whose
+ * errors name the problem as before. */
+static X509_STORE *pool_store(struct http_pool *p, const char *bundle, CURL *h)
+{
+	char *dir = NULL;
+	X509_STORE *st;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->store_tried) {
+		p->store_tried = true;
+		st = X509_STORE_new();
+		if (curl_easy_getinfo(h, CURLINFO_CAPATH, &dir) != CURLE_OK)
+			dir = NULL;
+		if (!st || !X509_STORE_load_file(st, bundle) ||
+		    (dir && *dir && !X509_STORE_load_path(st, dir)) ||
+		    !X509_STORE_set_flags(st, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN)) {
+			X509_STORE_free(st);
+			st = NULL;
+			ERR_clear_error();
+		}
+		p->store = st;
+	}
+	st = p->store;
+	pthread_mutex_unlock(&p->lock);
+	return st;
+}
+
+static CURLcode use_store(CURL *h, void *ssl_ctx, void *ud)
+{
+	X509_STORE *st = ud;
+
+	(void)h;
+	if (!X509_STORE_up_ref(st))
+		return CURLE_OUT_OF_MEMORY;
+	SSL_CTX_set_cert_store(ssl_ctx, st);
+	return CURLE_OK;
+}
+
+/* Whether libcurl may speak TLS to a proxy, from the variables it reads:
+ * it would hand that connection's context to use_store too, and a proxy
+ * is checked against libcurl's own defaults, not the bundle. */
+static bool https_proxy_set(void)
+{
+	static const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "all_proxy",
+	                                   "ALL_PROXY"};
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && strncasecmp(v, "https://", 8) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Trust BUNDLE for this request, through the pool's parsed store when
+ * there is one. */
+static void trust_bundle(struct http_pool *p, CURL *h, const char *bundle)
+{
+	X509_STORE *st = https_proxy_set() ? NULL : pool_store(p, bundle, h);
+
+	if (st && curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, use_store) == CURLE_OK &&
+	    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, st) == CURLE_OK) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		return;
+	}
+	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, NULL);
+	curl_easy_setopt(h, CURLOPT_CAINFO, bundle);
+}
+
 /* Plain http is only acceptable to loopback test services, and only when the
  * caller asked for it. */
 static bool url_is_loopback_http(const char *url)
@@ -421,7 +503,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &sig);
 	if (c->ca_bundle)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_bundle);
+		trust_bundle(c->pool, h, c->ca_bundle);
 	else
 		trust_system_dir(h);
 	if (hl)

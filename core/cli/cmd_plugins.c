@@ -5,7 +5,8 @@
 
 int cmd_plugins(struct engine *eng, struct error *e)
 {
-	(void)e;
+	if (plugin_registry_load_all(&eng->plugins, e) < 0)
+		return -1;
 	if (eng->plugins.n == 0) {
 		fprintf(eng->out, "No plugins found.\n");
 		return 0;

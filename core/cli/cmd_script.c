@@ -58,7 +58,9 @@ static struct host_instance *make_instance(struct engine *eng, const char *scrip
 	char **secrets = NULL;
 	struct host_instance *hi;
 
-	if (!plugin_registry_find(&eng->plugins, "dns-lua")) {
+	if (!plugin_registry_get(&eng->plugins, "dns-lua", e)) {
+		if (err_isset(e))
+			return NULL;
 		err_set(e, EXIT_USAGE, "the dns-lua plugin is not loaded: is dns-lua.so in the "
 		        "plugin directory?");
 		return NULL;

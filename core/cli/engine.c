@@ -174,9 +174,12 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 	}
 	/* The default directories form one search path: a file name found in
 	 * an earlier one shadows the same name in a later one, so a build tree
-	 * next to an installed copy loads each plugin once. */
+	 * next to an installed copy loads each plugin once. Nothing is opened
+	 * yet: a run loads the plugins its routes and deploy steps name. */
 	if (eng->base.plugin_dir) {
-		if (plugin_registry_load_dir(&eng->plugins, eng->base.plugin_dir, e) < 0)
+		char *one[] = {eng->base.plugin_dir, NULL};
+
+		if (plugin_registry_open(&eng->plugins, one, e) < 0)
 			goto out;
 	} else {
 		dirs = plugin_default_dirs();
@@ -184,7 +187,7 @@ int engine_init(struct engine *eng, const struct settings *cli, const struct set
 			err_nomem(e);
 			goto out;
 		}
-		if (plugin_registry_load_dirs(&eng->plugins, dirs, e) < 0)
+		if (plugin_registry_open(&eng->plugins, dirs, e) < 0)
 			goto out;
 	}
 	ret = 0;

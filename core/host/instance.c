@@ -90,7 +90,9 @@ struct host_instance *host_instance_new(const struct plugin_registry *r, const c
 	size_t n;
 	int st;
 
-	m = plugin_registry_find(r, name);
+	m = plugin_registry_get(r, name, e);
+	if (!m && err_isset(e))
+		goto fail;
 	if (!m) {
 		err_set(e, EXIT_USAGE,
 		        "no plugin named \"%s\" was found in the plugin directories "

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -572,18 +573,220 @@ fail:
 	return NULL;
 }
 
+/* What a registry opened with plugin_registry_open has not loaded yet.
+ * MODS has room for a module from every file, so it never moves. */
+struct plugin_lazy {
+	pthread_mutex_t lock;       /* guards everything below and MODS */
+	char **dirs;                /* the directory of each file (borrowed from DIRV) */
+	char **files;               /* file names; NULL once opened */
+	size_t nfiles;
+	size_t n;                   /* modules loaded so far into MODS */
+	char **dirv;                /* the distinct directories, owned */
+	size_t ndirv;
+};
+
+static void lazy_free(struct plugin_lazy *z)
+{
+	if (!z)
+		return;
+	free_strv(z->files, z->nfiles);
+	free(z->dirs);
+	free_strv(z->dirv, z->ndirv);
+	pthread_mutex_destroy(&z->lock);
+	free(z);
+}
+
+static int lazy_push_dir(struct plugin_lazy *z, const char *dir, char **names, size_t n,
+                         struct error *e)
+{
+	char **nf, **nd, **dv;
+
+	dv = realloc(z->dirv, (z->ndirv + 1) * sizeof(*dv));
+	if (!dv)
+		return err_nomem(e);
+	z->dirv = dv;
+	if (!(dv[z->ndirv] = strdup(dir)))
+		return err_nomem(e);
+	z->ndirv++;
+	nf = realloc(z->files, (z->nfiles + n) * sizeof(*nf));
+	if (nf)
+		z->files = nf;
+	nd = realloc(z->dirs, (z->nfiles + n) * sizeof(*nd));
+	if (nd)
+		z->dirs = nd;
+	if (!nf || !nd)
+		return err_nomem(e);
+	for (size_t i = 0; i < n; i++) {
+		z->files[z->nfiles] = names[i];
+		z->dirs[z->nfiles] = dv[z->ndirv - 1];
+		names[i] = NULL;
+		z->nfiles++;
+	}
+	return 0;
+}
+
+static bool lazy_shadowed(const struct plugin_lazy *z, const char *name)
+{
+	for (size_t i = 0; i < z->nfiles; i++)
+		if (strcmp(z->files[i], name) == 0)
+			return true;
+	return false;
+}
+
+int plugin_registry_open(struct plugin_registry *r, char *const *dirs, struct error *e)
+{
+	struct plugin_lazy *z = calloc(1, sizeof(*z));
+	char **names = NULL;
+	size_t nnames = 0, keep;
+	int ret = -1;
+
+	if (!z)
+		return err_nomem(e);
+	pthread_mutex_init(&z->lock, NULL);
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		if (list_dir(dirs[i], &names, &nnames, e) < 0)
+			goto out;
+		/* A name found in an earlier directory shadows this one's. */
+		keep = 0;
+		for (size_t k = 0; k < nnames; k++) {
+			if (lazy_shadowed(z, names[k]))
+				free(names[k]);
+			else
+				names[keep++] = names[k];
+		}
+		nnames = keep;
+		if (nnames && lazy_push_dir(z, dirs[i], names, nnames, e) < 0)
+			goto out;
+		free_strv(names, nnames);
+		names = NULL;
+		nnames = 0;
+	}
+	r->mods = calloc(z->nfiles ? z->nfiles : 1, sizeof(*r->mods));
+	if (!r->mods) {
+		err_nomem(e);
+		goto out;
+	}
+	r->n = 0;
+	r->lazy = z;
+	z = NULL;
+	ret = 0;
+out:
+	free_strv(names, nnames);
+	lazy_free(z);
+	return ret;
+}
+
+/* Open file I of Z into the next free slot of MODS, with the checks of an
+ * eager load. The caller holds the lock. */
+static int lazy_load(struct plugin_module *mods, struct plugin_lazy *z, size_t i,
+                     struct error *e)
+{
+	struct plugin_registry loaded = {.mods = mods, .n = z->n};
+	struct stat dst;
+	char *path = path_join(z->dirs[i], z->files[i]);
+	int ret = -1;
+
+	if (!path)
+		return err_nomem(e);
+	if (stat(z->dirs[i], &dst) < 0) {
+		err_set(e, EXIT_USAGE, "cannot read plugin directory %s: %s", z->dirs[i],
+		        strerror(errno));
+		goto out;
+	}
+	if (check_trust_at(path, "directory", z->dirs[i], &dst, e) < 0 ||
+	    load_one(path, &loaded, NULL, 0, &mods[z->n], e) < 0)
+		goto out;
+	z->n++;
+	free(z->files[i]);
+	z->files[i] = NULL;
+	ret = 0;
+out:
+	free(path);
+	return ret;
+}
+
+const struct plugin_module *plugin_registry_get(const struct plugin_registry *r,
+                                                const char *name, struct error *e)
+{
+	static const char *const guess[] = {"", "http-", "dns-"};
+	struct plugin_lazy *z;
+	const struct plugin_module *m = NULL;
+
+	if (!r || !name)
+		return NULL;
+	z = r->lazy;
+	if (!z)
+		return find_in(r->mods, r->n, name);
+	pthread_mutex_lock(&z->lock);
+	m = find_in(r->mods, z->n, name);
+	/* No file can declare a name that is not valid. */
+	if (m || !valid_name(name))
+		goto out;
+	/* The files named after NAME first: NAME.so, and http-NAME.so and
+	 * dns-NAME.so, as the in-tree plugins are named by challenge type. */
+	for (size_t k = 0; !m && k < sizeof(guess) / sizeof(guess[0]); k++) {
+		char file[PLUGIN_NAME_MAX + 16];
+
+		snprintf(file, sizeof(file), "%s%s.so", guess[k], name);
+		for (size_t i = 0; i < z->nfiles; i++) {
+			if (!z->files[i] || strcmp(z->files[i], file) != 0)
+				continue;
+			if (lazy_load(r->mods, z, i, e) < 0)
+				goto out;
+			m = find_in(r->mods, z->n, name);
+			break;
+		}
+	}
+	for (size_t i = 0; !m && i < z->nfiles; i++) {
+		if (!z->files[i])
+			continue;
+		if (lazy_load(r->mods, z, i, e) < 0)
+			goto out;
+		m = find_in(r->mods, z->n, name);
+	}
+out:
+	pthread_mutex_unlock(&z->lock);
+	return m;
+}
+
 const struct plugin_module *plugin_registry_find(const struct plugin_registry *r,
                                                  const char *name)
 {
-	if (!r || !name)
-		return NULL;
-	return find_in(r->mods, r->n, name);
+	struct error ignore = {0};
+
+	return plugin_registry_get(r, name, &ignore);
+}
+
+int plugin_registry_load_all(struct plugin_registry *r, struct error *e)
+{
+	struct plugin_lazy *z = r->lazy;
+	int ret = -1;
+
+	if (!z)
+		return 0;
+	pthread_mutex_lock(&z->lock);
+	for (size_t i = 0; i < z->nfiles; i++)
+		if (z->files[i] && lazy_load(r->mods, z, i, e) < 0)
+			goto out;
+	ret = 0;
+out:
+	r->n = z->n;
+	pthread_mutex_unlock(&z->lock);
+	if (ret == 0) {
+		r->lazy = NULL;
+		lazy_free(z);
+	}
+	return ret;
 }
 
 void plugin_registry_free(struct plugin_registry *r)
 {
 	if (!r)
 		return;
+	if (r->lazy)
+		r->n = r->lazy->n;
+	lazy_free(r->lazy);
+	r->lazy = NULL;
 	for (size_t i = 0; i < r->n; i++)
 		module_clear(&r->mods[i]);
 	free(r->mods);

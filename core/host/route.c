@@ -122,7 +122,9 @@ static const struct plugin_module *authenticator_for(const struct route_ctx *ctx
 		        name);
 		return NULL;
 	}
-	m = plugin_registry_find(ctx->plugins, rt->plugin);
+	m = plugin_registry_get(ctx->plugins, rt->plugin, e);
+	if (!m && err_isset(e))
+		return NULL;
 	if (!m || !m->authenticator) {
 		err_set(e, EXIT_USAGE,
 		        "no authenticator plugin named \"%s\" is installed (for %s); "
@@ -280,9 +282,11 @@ static int route_deploys(const struct route_ctx *ctx, struct routed *r, struct e
 	for (size_t i = 0; i < s->n_deploys; i++) {
 		const struct route *rt = &s->deploys[i];
 		const struct plugin_module *m =
-			rt->plugin ? plugin_registry_find(ctx->plugins, rt->plugin) : NULL;
+			rt->plugin ? plugin_registry_get(ctx->plugins, rt->plugin, e) : NULL;
 		char iname[64];
 
+		if (!m && err_isset(e))
+			return -1;
 		if (m && !m->installer)
 			return err_set(e, EXIT_USAGE,
 			               "plugin \"%s\" (deploy step %zu) is not an installer; `acmehook "

@@ -238,6 +238,79 @@ out:
 	free(b);
 }
 
+/* A registry opened on demand: a lookup opens the file named after the
+ * plugin and nothing else, so files it does not reach are never judged; a
+ * lookup no file name answers opens the rest in order, refusing the first
+ * bad one; load_all refuses what an eager load refuses. */
+static void test_lazy(void)
+{
+	const char *files[] = {"bad-magic.so", "dup-a.so", "dup-b.so", "testgood.so", NULL};
+	const char *one[] = {"testgood.so", NULL};
+	char *d = dir_with(files), *a = dir_with(one), *b = dir_with(one);
+	char *dirs[] = {d, NULL}, *ab[] = {a, b, NULL};
+	char from[PATH_MAX], to[PATH_MAX];
+	struct plugin_registry r = {0}, copy;
+	struct error e = {0};
+	const struct plugin_module *m, *again;
+
+	CHECK(d && a && b);
+	if (!d || !a || !b)
+		goto out;
+	CHECK(plugin_registry_open(&r, dirs, &e) == 0);
+	m = plugin_registry_get(&r, "testgood", &e);
+	CHECK(m && !err_isset(&e) && strstr(m->path, "/testgood.so"));
+	/* A copy of the struct (a worker's) shares the loaded module. */
+	copy = r;
+	again = plugin_registry_get(&copy, "testgood", &e);
+	CHECK(again == m);
+	CHECK(plugin_registry_get(&r, "Not_A_Name", &e) == NULL && !err_isset(&e));
+	CHECK(plugin_registry_get(&r, "nosuch", &e) == NULL);
+	CHECK(err_isset(&e) && strstr(e.msg, "bad-magic.so") && strstr(e.msg, "magic"));
+	err_clear(&e);
+	CHECK(plugin_registry_find(&r, "testgood") == m);
+	CHECK(plugin_registry_load_all(&r, &e) < 0 && strstr(e.msg, "bad-magic.so"));
+	err_clear(&e);
+	plugin_registry_free(&r);
+
+	/* Without the bad file, load_all meets the duplicate name. */
+	pathf(from, sizeof(from), "%s/bad-magic.so", d);
+	CHECK(unlink(from) == 0);
+	CHECK(plugin_registry_open(&r, dirs, &e) == 0);
+	m = plugin_registry_get(&r, "dup", &e);
+	CHECK(m && strstr(m->path, "/dup-a.so"));
+	CHECK(plugin_registry_load_all(&r, &e) < 0);
+	CHECK(strstr(e.msg, "dup-b.so") && strstr(e.msg, "already loaded"));
+	err_clear(&e);
+	plugin_registry_free(&r);
+
+	/* The earlier directory shadows the later one. */
+	CHECK(plugin_registry_open(&r, ab, &e) == 0);
+	m = plugin_registry_get(&r, "testgood", &e);
+	CHECK(m && strncmp(m->path, a, strlen(a)) == 0);
+	plugin_registry_free(&r);
+
+	/* A file named otherwise is found by opening the others, after the
+	 * files named after the plugin, wherever they are. */
+	pathf(from, sizeof(from), "%s/testgood.so", a);
+	pathf(to, sizeof(to), "%s/renamed.so", a);
+	CHECK(rename(from, to) == 0);
+	CHECK(plugin_registry_open(&r, ab, &e) == 0);
+	m = plugin_registry_get(&r, "testgood", &e);
+	CHECK(m && strncmp(m->path, b, strlen(b)) == 0);
+	plugin_registry_free(&r);
+	ab[1] = NULL;
+	CHECK(plugin_registry_open(&r, ab, &e) == 0);
+	m = plugin_registry_get(&r, "testgood", &e);
+	CHECK(m && strstr(m->path, "/renamed.so"));
+	CHECK(plugin_registry_load_all(&r, &e) == 0 && r.n == 1 && &r.mods[0] == m);
+	plugin_registry_free(&r);
+out:
+	for (char **p = (char *[]){d, a, b, NULL}; *p; p++) {
+		rm_rf(*p);
+		free(*p);
+	}
+}
+
 static void test_default_dirs(const char *build)
 {
 	char **v;
@@ -438,6 +511,7 @@ int main(void)
 	test_dup();
 	test_good_and_permissions();
 	test_load_dirs();
+	test_lazy();
 	test_default_dirs(build);
 	test_instance();
 	test_real(build);
