@@ -128,9 +128,16 @@ check "$DNS keeps its key type ($KT_DNS)" test "$(keytype "$AH_CONFIG/live/$DNS/
 check "the deploy hook ran for $WEB with its live path" \
   test "$(sed -n 2p "$HOOKLOG")" = "$AH_CONFIG/live/$WEB"
 check "$MAN: version 2 in archive/, live/ at it" serves "$MAN" 2
-check "$MAN: acmehook ran certbot's auth hook ($(grep -c "^auth $MAN" "$MANLOG") runs in all)" \
-  test "$(grep -c "^auth $MAN" "$MANLOG")" = 2
-check "$MAN: and its cleanup hook" test "$(grep -c "^cleanup $MAN" "$MANLOG")" = 2
+# Pebble reuses a valid authorization now and then even at
+# PEBBLE_AUTHZREUSE=0 (it reuses unless a draw from 0-99 exceeds the
+# percentage, and 0 does not): an order then presents nothing for it. So
+# the hooks must have run exactly once for each challenge acmehook
+# presented for the lineage, and MAN_PRESENTED counts those.
+presented() { grep -c "Presenting http-01 for $MAN with manual" "$AH_ERR" || true; }
+MAN_PRESENTED=$(presented)
+check "$MAN: acmehook ran certbot's auth hook for each challenge it presented ($MAN_PRESENTED)" \
+  test "$(grep -c "^auth $MAN" "$MANLOG")" = $((1 + MAN_PRESENTED))
+check "$MAN: and its cleanup hook" test "$(grep -c "^cleanup $MAN" "$MANLOG")" = $((1 + MAN_PRESENTED))
 check "$MAN: the new certificate verifies against Pebble's root" verifies "$MAN"
 check "$MAN: the hooks stay in certbot's keys" \
   bash -c "grep -qx 'manual_auth_hook = $AH_T/auth.sh' '$AH_CONFIG/renewal/$MAN.conf' && grep -qx 'authenticator = manual' '$AH_CONFIG/renewal/$MAN.conf'"
@@ -148,6 +155,7 @@ check "certbot's version stays in the renewal file" grep -qx 'version = 2.1.0' "
 # --- a second run keeps the lineages and does not report the key again ---
 ah_run renew --force-renewal "${AH_DNS_FLAGS[@]}"
 ah_expect_ok "a second acmehook renew --force-renewal"
+MAN_PRESENTED=$((MAN_PRESENTED + $(presented)))
 check "$WEB: version 3" serves "$WEB" 3
 check "$DNS: version 3" serves "$DNS" 3
 check "pref_challs and renew_before_expiry are not reported again" \
@@ -167,6 +175,9 @@ check "it lists $WEB and $DNS" bash -c "grep -q '$WEB' '$AH_OUT' && grep -q '$DN
 before=$(ah_snapshot; cat "$AH_CONFIG"/renewal/*.conf)
 ah_run renew --dry-run --dns-rfc2136-propagation-seconds 2 "${AH_DNS_FLAGS[@]}"
 ah_expect_ok "renew --dry-run --dns-rfc2136-propagation-seconds 2"
+MAN_PRESENTED=$((MAN_PRESENTED + $(presented)))
+check "acmehook presented a challenge of $MAN through its hooks ($MAN_PRESENTED times)" \
+  test "$MAN_PRESENTED" -ge 1
 check "the dry run waited the 2 seconds given" ah_said "waiting 2s"
 check "the dry run changed nothing" test "$(ah_snapshot; cat "$AH_CONFIG"/renewal/*.conf)" = "$before"
 
@@ -179,10 +190,11 @@ for name in "$WEB" "$DNS" "$MAN"; do
 done
 check "certbot renewed $WEB to version 4" serves "$WEB" 4
 check "certbot renewed $DNS to version 4" serves "$DNS" 4
-# Five runs of the hooks: certbot's issuance, acmehook's two renewals and
-# its dry run, and certbot's renewal.
+# The hooks ran for certbot's issuance, for each challenge acmehook
+# presented, and (unless Pebble reused the authorization) for certbot's
+# renewal.
 check "certbot renewed $MAN to version 4 with the same hooks" \
-  bash -c "$(declare -f serves); AH_CONFIG='$AH_CONFIG' serves $MAN 4 && test \$(grep -c '^auth $MAN' '$MANLOG') = 5"
+  bash -c "$(declare -f serves); AH_CONFIG='$AH_CONFIG' serves $MAN 4 && n=\$(grep -c '^auth $MAN' '$MANLOG') && test \$n -ge $((1 + MAN_PRESENTED)) -a \$n -le $((2 + MAN_PRESENTED))"
 for name in "$WEB" "$DNS"; do
   check "$name: certbot's certificate verifies against Pebble's root" verifies "$name"
 done
