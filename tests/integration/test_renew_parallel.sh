@@ -43,15 +43,28 @@ find "$AH_CONFIG/accounts" -name regr.json -exec mv {} {}.aside \;
 dirs0=$(ah_proxy_count kinds dir)
 nonces0=$(ah_proxy_count kinds nonce)
 accts0=$(ah_proxy_count kinds newAccount)
+orders0=$(ah_proxy_count accepted newOrder)
+challs0=$(ah_proxy_count accepted challenge)
+# Orders placed and challenges answered by this run so far (requests the CA
+# took: a rejected nonce is retried and counted once). A paused worker
+# holds its order open, so orders in flight are the lineages renewed at
+# once. Pebble 2.4 hands back an already valid authorization about once in
+# a hundred even at PEBBLE_AUTHZREUSE=0; such a worker pauses with no token
+# out, so tokens are checked against the challenges answered.
+in_flight() { echo $(($(ah_proxy_count accepted newOrder) - orders0)); }
+answered() { echo $(($(ah_proxy_count accepted challenge) - challs0)); }
+four_in_flight() { [ "$(in_flight)" -ge 4 ] && [ "$(tokens)" -ge "$(answered)" ]; }
 tp_start pid run1 ACMEHOOK_TESTPOINT=challenges-answered -- \
   renew --force-renewal --parallel 4
-if tp_until 60 tp_reached challenges-answered && tp_until 60 tokens_at_least 4; then
-  pass "four lineages had their challenges out at once"
+if tp_until 60 tp_reached challenges-answered && tp_until 60 four_in_flight; then
+  pass "four lineages had their orders and challenges out at once"
 else
-  fail "four lineages had their challenges out at once ($(tokens) tokens)"
+  fail "four lineages had their orders and challenges out at once ($(in_flight) orders, $(tokens) tokens)"
   tp_show run1
 fi
-check "no more than four at once ($(tokens) tokens)" test "$(tokens)" -eq 4
+check "no more than four at once ($(in_flight) orders)" test "$(in_flight)" -eq 4
+check "every challenge answered is still out ($(tokens) tokens, $(answered) answered)" \
+  test "$(tokens)" -eq "$(answered)" -a "$(tokens)" -ge 2
 tp_release challenges-answered
 tp_wait "$pid"
 check "renew --parallel 4 over ten lineages exits 0 (rc $TP_RC)" test "$TP_RC" -eq 0
