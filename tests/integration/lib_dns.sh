@@ -523,3 +523,14 @@ ah_dns_expect_fail() {
     fail "$desc (exit $AH_RC, want $code; output must match /$re/)"
   fi
 }
+
+# ah_start_example_zone: the usual DNS stack of a test: ah_dns_init, a
+# TSIG key "key-example", BIND serving example.test updatable with it, and
+# the resolver in front of BIND.
+ah_start_example_zone() {
+  ah_dns_init
+  ah_tsig_key key-example
+  ah_bind_zone example.test key-example
+  ah_start_bind
+  ah_start_resolver
+}

@@ -17,11 +17,7 @@ ah_require_bin
 command -v certbot >/dev/null 2>&1 || ah_die "missing tool: certbot (run tests/deps.sh)"
 /usr/bin/python3 -c 'import certbot_dns_rfc2136' 2>/dev/null ||
   ah_die "missing python3-certbot-dns-rfc2136 (run tests/deps.sh)"
-ah_dns_init
-ah_tsig_key key-example
-ah_bind_zone example.test key-example
-ah_start_bind
-ah_start_resolver
+ah_start_example_zone
 ah_start_nginx "$AH_T/webroot"
 # certbot gives up on a rejected nonce where acmehook retries (other tests
 # keep Pebble's rejections on for acmehook): this test is about certbot's

@@ -13,11 +13,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib_dns.sh"
 ah_setup
 ah_require_bin
-ah_dns_init
-ah_tsig_key key-example
-ah_bind_zone example.test key-example
-ah_start_bind
-ah_start_resolver
+ah_start_example_zone
 ah_start_nginx "$AH_T/webroot"
 ah_start_pebble
 
