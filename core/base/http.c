@@ -555,6 +555,9 @@ int http_request(struct http_client *c, const char *method, const char *url,
 			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 			curl_easy_setopt(h, CURLOPT_READDATA, &once);
 			curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+			/* A signed request is a few KiB: libcurl's smallest upload
+			 * buffer, not its default 64 KiB. */
+			curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 		} else {
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
 		}
