@@ -323,6 +323,24 @@ static void check_key(EVP_PKEY *key)
 	EVP_PKEY_free(slow);
 }
 
+/* The last byte of d in an RSA key's PKCS#8 DER, or NULL. */
+static unsigned char *rsa_d_last(unsigned char *der, size_t len)
+{
+	struct der_reader r, pki, oct, seq;
+	const unsigned char *v = NULL;
+	size_t vlen = 0;
+
+	der_reader_init(&r, der, len);
+	if (der_get(&r, DER_SEQUENCE, &pki) < 0 || der_get_small(&pki, 0) < 0 ||
+	    der_get_raw(&pki, &v, &vlen) < 0 || der_get(&pki, DER_OCTET_STRING, &oct) < 0 ||
+	    der_get(&oct, DER_SEQUENCE, &seq) < 0 || der_get_small(&seq, 0) < 0)
+		return NULL;
+	for (int i = 0; i < 3; i++)
+		if (der_get_uint(&seq, &v, &vlen) < 0 || vlen == 0)
+			return NULL;
+	return der + (v - der) + vlen - 1;
+}
+
 /* Forms the fast path leaves to OpenSSL, which must still read them as
  * before; and keys whose parts do not match, which it refuses. */
 static void check_other_forms(EVP_PKEY *ec, EVP_PKEY *ec2, EVP_PKEY *rsa)
@@ -332,7 +350,7 @@ static void check_other_forms(EVP_PKEY *ec, EVP_PKEY *ec2, EVP_PKEY *rsa)
 	char *pem = ossl_pem(ec, &der, &len), *pem2 = ossl_pem(ec2, &der2, &len2), *p = NULL;
 	const struct crypto_curve *curve = NULL;
 	struct der_writer w;
-	unsigned char d[32];
+	unsigned char d[32], *d_last;
 	BIGNUM *bn = NULL;
 	struct error e = {0};
 	EVP_PKEY *k;
@@ -400,19 +418,10 @@ static void check_other_forms(EVP_PKEY *ec, EVP_PKEY *ec2, EVP_PKEY *rsa)
 
 	/* An RSA key whose d is not its own: flip the low bit of d. */
 	pem = ossl_pem(rsa, &der, &len);
-	{
-		struct der_reader r, pki, oct, seq;
-		const unsigned char *v;
-		size_t vlen;
-
-		der_reader_init(&r, der, len);
-		CHECK(der_get(&r, DER_SEQUENCE, &pki) == 0 && der_get_small(&pki, 0) == 0 &&
-		      der_get_raw(&pki, &v, &vlen) == 0 && der_get(&pki, DER_OCTET_STRING, &oct) == 0 &&
-		      der_get(&oct, DER_SEQUENCE, &seq) == 0 && der_get_small(&seq, 0) == 0 &&
-		      der_get_uint(&seq, &v, &vlen) == 0 && der_get_uint(&seq, &v, &vlen) == 0 &&
-		      der_get_uint(&seq, &v, &vlen) == 0);
-		((unsigned char *)v)[vlen - 1] ^= 1;
-	}
+	d_last = rsa_d_last(der, len);
+	CHECK(d_last != NULL);
+	if (d_last)
+		*d_last ^= 1;
 	p = pem_of("PRIVATE KEY", der, len);
 	CHECK(!load(p, -1, &e) && strstr(e.msg, "key.pem"));
 	free(p);
