@@ -214,7 +214,7 @@ static int jwk_rsa_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns, s
 /* Push the members of an EC JWK: crv (P-256, P-384, P-521) and x, y, d of
  * exactly the curve's size. */
 static int jwk_ec_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns,
-                         unsigned char *pub, struct error *e)
+                         unsigned char *pub, const struct crypto_curve **curvep, struct error *e)
 {
 	const cJSON *crv = cJSON_GetObjectItemCaseSensitive(jwk, "crv");
 	const struct crypto_curve *curve;
@@ -222,7 +222,7 @@ static int jwk_ec_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns,
 
 	if (!cJSON_IsString(crv))
 		return err_set(e, EXIT_USAGE, "EC JWK has no \"crv\"");
-	if (!(curve = crypto_curve_by_name(crv->valuestring, true)))
+	if (!(curve = *curvep = crypto_curve_by_name(crv->valuestring, true)))
 		return err_set(e, EXIT_USAGE, "EC JWK curve \"%.20s\" is not supported: use P-256, P-384 or P-521",
 		               crv->valuestring);
 	size = curve->size;
@@ -247,6 +247,7 @@ EVP_PKEY *crypto_key_from_jwk(const char *text, size_t len, struct error *e)
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *key = NULL, *ret = NULL;
 	BIGNUM *bns[8] = {0};
+	const struct crypto_curve *curve = NULL;
 	unsigned char pub[1 + 2 * 66];
 	bool rsa = false;
 
@@ -269,14 +270,14 @@ EVP_PKEY *crypto_key_from_jwk(const char *text, size_t len, struct error *e)
 		if (jwk_rsa_params(jwk, bld, bns, e) < 0)
 			goto out;
 	} else if (strcmp(kty->valuestring, "EC") == 0) {
-		if (jwk_ec_params(jwk, bld, bns, pub, e) < 0)
+		if (jwk_ec_params(jwk, bld, bns, pub, &curve, e) < 0)
 			goto out;
 	} else {
 		err_set(e, EXIT_USAGE, "JWK key type \"%.20s\" is not supported: use RSA or EC",
 		        kty->valuestring);
 		goto out;
 	}
-	if (!(key = crypto_key_build(rsa, bld, "the JWK", EXIT_USAGE, e)))
+	if (!(key = crypto_key_build(curve, bld, "the JWK", EXIT_USAGE, e)))
 		goto out;
 	if (rsa && (EVP_PKEY_get_bits(key) < 2048 || EVP_PKEY_get_bits(key) > 8192)) {
 		err_set(e, EXIT_USAGE, "the JWK's RSA key has %d bits: 2048 to 8192 are accepted",

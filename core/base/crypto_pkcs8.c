@@ -9,6 +9,8 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
 #include "base/b64.h"
@@ -27,9 +29,9 @@ static const unsigned char oid_ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01}
 static const unsigned char oid_rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
 
 static const struct crypto_curve curves[] = {
-	{"prime256v1", "P-256", oid_p256, sizeof(oid_p256), 32},
-	{"secp384r1", "P-384", oid_p384, sizeof(oid_p384), 48},
-	{"secp521r1", "P-521", oid_p521, sizeof(oid_p521), 66},
+	{"prime256v1", "P-256", NID_X9_62_prime256v1, oid_p256, sizeof(oid_p256), 32, true},
+	{"secp384r1", "P-384", NID_secp384r1, oid_p384, sizeof(oid_p384), 48, false},
+	{"secp521r1", "P-521", NID_secp521r1, oid_p521, sizeof(oid_p521), 66, true},
 };
 
 /* RSAPrivateKey's integers after the version, in their order, which is
@@ -99,35 +101,114 @@ int crypto_push_ec(OSSL_PARAM_BLD *bld, const struct crypto_curve *curve,
 	       : -1;
 }
 
-EVP_PKEY *crypto_key_build(bool rsa, OSSL_PARAM_BLD *bld, const char *what, int code,
-                           struct error *e)
+/* The public point of an EC key on CURVE is its scalar times the
+ * generator, and the scalar is in range. OpenSSL's EVP_PKEY_pairwise_check
+ * would do, but it also checks the point's order with a second scalar
+ * multiplication: on P-256 it costs 0.8 million instructions against 0.35
+ * here. */
+static bool ec_match(EVP_PKEY *key, const struct crypto_curve *curve)
+{
+	EC_GROUP *group = NULL;
+	EC_POINT *pt = NULL;
+	BIGNUM *d = NULL;
+	unsigned char pub[1 + 2 * 66], calc[1 + 2 * 66];
+	size_t plen = 0;
+	bool ok = false;
+
+	if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &d) ||
+	    !EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub, sizeof(pub),
+	                                     &plen) ||
+	    !(group = EC_GROUP_new_by_curve_name_ex(NULL, NULL, curve->nid)) || !(pt = EC_POINT_new(group)))
+		goto out;
+	BN_set_flags(d, BN_FLG_CONSTTIME);
+	if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(group)) >= 0 ||
+	    !EC_POINT_mul(group, pt, d, NULL, NULL, NULL))
+		goto out;
+	ok = EC_POINT_point2oct(group, pt, POINT_CONVERSION_UNCOMPRESSED, calc, sizeof(calc), NULL) == plen &&
+	     memcmp(calc, pub, plen) == 0;
+out:
+	EC_POINT_free(pt);
+	EC_GROUP_free(group);
+	BN_clear_free(d);
+	return ok;
+}
+
+/* N = P * Q, and the CRT values belong to D, E and the primes: DP and DQ
+ * are D modulo P - 1 and Q - 1 and invert E there, QI inverts Q modulo P.
+ * Then a signature made with the private parts verifies with N and E.
+ * That P and Q are prime is not tested: OpenSSL's pairwise check does,
+ * at 380 million instructions for a 2048-bit key, and its own PEM reader
+ * checks nothing at all. */
+static bool rsa_match(EVP_PKEY *key)
+{
+	BIGNUM *v[8] = {0};
+	BIGNUM *t, *p1, *q1;
+	BN_CTX *ctx = BN_CTX_secure_new();
+	bool ok = false;
+
+	if (!ctx)
+		return false;
+	BN_CTX_start(ctx);
+	t = BN_CTX_get(ctx);
+	p1 = BN_CTX_get(ctx);
+	q1 = BN_CTX_get(ctx);
+	if (!q1)
+		goto out;
+	for (size_t i = 0; i < 8; i++) {
+		if (!EVP_PKEY_get_bn_param(key, crypto_rsa_params[i], &v[i]))
+			goto out;
+		if (i >= 2)
+			BN_set_flags(v[i], BN_FLG_CONSTTIME);
+	}
+	/* v: n, e, d, p, q, dp, dq, qi */
+	if (BN_cmp(v[3], BN_value_one()) <= 0 || BN_cmp(v[4], BN_value_one()) <= 0 ||
+	    !BN_sub(p1, v[3], BN_value_one()) || !BN_sub(q1, v[4], BN_value_one()) ||
+	    !BN_mul(t, v[3], v[4], ctx) || BN_cmp(t, v[0]) != 0 ||
+	    !BN_mod(t, v[2], p1, ctx) || BN_cmp(t, v[5]) != 0 ||
+	    !BN_mod(t, v[2], q1, ctx) || BN_cmp(t, v[6]) != 0 ||
+	    !BN_mod_mul(t, v[1], v[5], p1, ctx) || !BN_is_one(t) ||
+	    !BN_mod_mul(t, v[1], v[6], q1, ctx) || !BN_is_one(t) ||
+	    !BN_mod_mul(t, v[7], v[4], v[3], ctx) || !BN_is_one(t))
+		goto out;
+	ok = true;
+out:
+	for (size_t i = 0; i < 8; i++)
+		BN_clear_free(v[i]);
+	BN_CTX_end(ctx);
+	BN_CTX_free(ctx);
+	return ok;
+}
+
+/* The parts must be one key: a key that signs but does not verify is no
+ * key at all, and EVP_PKEY_fromdata takes the parts as they come. */
+static bool parts_match(EVP_PKEY *key, const struct crypto_curve *curve)
+{
+	return curve ? ec_match(key, curve) : rsa_match(key);
+}
+
+EVP_PKEY *crypto_key_build(const struct crypto_curve *curve, OSSL_PARAM_BLD *bld, const char *what,
+                           int code, struct error *e)
 {
 	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL, *check = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *key = NULL, *ret = NULL;
 	char why[256];
 
 	params = OSSL_PARAM_BLD_to_param(bld);
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, rsa ? "RSA" : "EC", NULL);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, curve ? "EC" : "RSA", NULL);
 	if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) <= 0) {
-		err_set(e, code, "%s is not a valid %s private key: %s", what, rsa ? "RSA" : "EC",
+		err_set(e, code, "%s is not a valid %s private key: %s", what, curve ? "EC" : "RSA",
 		        crypto_ossl_reason(why, sizeof(why)));
 		goto out;
 	}
-	/* The parts must be one key: d must belong to n and e, or to the
-	 * point; a key that signs but does not verify is no key at all. The
-	 * library takes the parts as they come and checks nothing. */
-	check = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (!check || EVP_PKEY_pairwise_check(check) != 1) {
-		err_set(e, code, "the private and public parts of %s do not match: %s", what,
-		        crypto_ossl_reason(why, sizeof(why)));
+	if (!parts_match(key, curve)) {
+		err_set(e, code, "the private and public parts of %s do not match", what);
 		goto out;
 	}
 	ret = key;
 	key = NULL;
 out:
-	EVP_PKEY_CTX_free(check);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(key);
 	OSSL_PARAM_free(params);
@@ -310,7 +391,7 @@ int crypto_pkcs8_parse(const unsigned char *der, size_t len, const char *what, E
 		goto out;
 	if (der_get_fixed(&alg, DER_OID, oid_ec, sizeof(oid_ec))) {
 		if (der_get(&alg, DER_OID, &oid) < 0 || !der_at_end(&alg) ||
-		    !(curve = crypto_curve_by_oid(oid.p, oid.len)))
+		    !(curve = crypto_curve_by_oid(oid.p, oid.len)) || !curve->load_here)
 			goto out;
 	} else if (!der_get_fixed(&alg, DER_OID, oid_rsa, sizeof(oid_rsa)) ||
 	           !der_get_fixed(&alg, DER_NULL, NULL, 0) || !der_at_end(&alg)) {
@@ -323,7 +404,7 @@ int crypto_pkcs8_parse(const unsigned char *der, size_t len, const char *what, E
 	ret = curve ? ec_parts(&priv, curve, bld, &bns[0]) : rsa_parts(&priv, bld, bns);
 	if (ret <= 0)
 		goto out;
-	if (!(k = crypto_key_build(!curve, bld, what, EXIT_OP, e))) {
+	if (!(k = crypto_key_build(curve, bld, what, EXIT_OP, e))) {
 		ret = -1;
 		goto out;
 	}
