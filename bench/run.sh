@@ -21,6 +21,9 @@
 #    it in the report).
 # 5. bench/renew_parallel.sh and bench/renew_noop.sh, when they exist.
 #
+# Everything runs on a fresh ext4 file system (bench_fresh_fs in common.sh,
+# BENCH_FRESH_FS=0 to use TMPDIR as it is).
+#
 # Environment: BENCH_N1, BENCH_N10, BENCH_INSTRUCTIONS, BENCH_BASELINE(_LABEL),
 # BENCH_RESULTS (the file written, default bench/RESULTS.md), AH_BIN,
 # BENCH_NO_INSTALL, and what compare.sh reads. Nothing here asserts a time.
@@ -40,8 +43,9 @@ done
 . "$BENCH_DIR/common.sh"
 [ -x "$AH_BIN" ] || { blog "no acmehook binary at $AH_BIN: build first"; exit 1; }
 
+bench_fresh_fs
 W=$(mktemp -d "${TMPDIR:-/tmp}/acmehook-bench-run.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap 'rm -rf "$W"; eval "$BENCH_FS_CLEANUP"' EXIT
 START=$(date -u +%Y-%m-%dT%H:%MZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -257,6 +261,7 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"; 
     "$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)" "$(nproc)" \
     "$(awk '/MemTotal/ {printf "%d", $2 / 1024}' /proc/meminfo)" "$(uname -r)" \
     "$(cat /etc/debian_version 2>/dev/null || echo ?)"
+  printf -- '- file system: %s\n' "$BENCH_FS"
   printf -- '- load average (1, 5, 15 min): %s at the start, %s at the end (the machine is shared)\n' \
     "$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
   printf -- '- acmehook %s; libcurl %s; OpenSSL %s\n' "$label" "$(ver libcurl4)" "$(ver libssl3)"
