@@ -123,6 +123,38 @@ static void test_link(const char *top)
 	chmod(open_dir, 0755);
 }
 
+/* Links elsewhere on the way: a link to a link (the file's directory is
+ * the last one's), and a link to the directory itself (its stat judges
+ * the directory it leads to). Each is refused once that directory is
+ * open to others, and only then. */
+static void test_link_paths(const char *top)
+{
+	char safe[PATH_MAX], open_dir[PATH_MAX], target[PATH_MAX], hop[PATH_MAX],
+	    link[PATH_MAX], dlink[PATH_MAX], via[PATH_MAX];
+	struct error e = {0};
+
+	pathf(safe, sizeof(safe), "%s/etc2", top);
+	pathf(open_dir, sizeof(open_dir), "%s/open2", top);
+	pathf(target, sizeof(target), "%s/cli.ini", open_dir);
+	pathf(hop, sizeof(hop), "%s/hop.ini", safe);
+	pathf(link, sizeof(link), "%s/cli.ini", safe);
+	pathf(dlink, sizeof(dlink), "%s/conf.d", safe);
+	pathf(via, sizeof(via), "%s/cli.ini", dlink);
+	CHECK(mkdir(safe, 0755) == 0 && mkdir(open_dir, 0755) == 0);
+	put(target, "deploy-hook = true\n", 0644);
+	CHECK(symlink(target, hop) == 0 && symlink(hop, link) == 0);
+	CHECK(symlink(open_dir, dlink) == 0);
+	CHECK(judge(link, 0, &e) == 0 && judge(via, 0, &e) == 0);
+	CHECK(chmod(open_dir, 0777) == 0);
+	CHECK(judge(link, 0, &e) < 0);
+	CHECK(strstr(e.msg, link) != NULL && strstr(e.msg, open_dir) != NULL);
+	err_clear(&e);
+	CHECK(judge(via, 0, &e) < 0);
+	CHECK(strstr(e.msg, via) != NULL && strstr(e.msg, "writable by group or others") != NULL);
+	err_clear(&e);
+	chmod(open_dir, 0755);
+}
+
 static void test_read(const char *top, bool root)
 {
 	char p[PATH_MAX], *data = NULL;
@@ -173,8 +205,10 @@ int main(void)
 	if (!root)
 		fprintf(stderr, "note: not root; the checks needing other owners are skipped\n");
 	test_modes(top, root);
-	if (root)
+	if (root) {
 		test_link(top);
+		test_link_paths(top);
+	}
 	test_read(top, root);
 	rm_rf(top);
 	return check_done();
