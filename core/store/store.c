@@ -151,8 +151,8 @@ static int switch_link(const char *target, const char *link, struct error *e)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.new", link) >= (int)sizeof(tmp))
 		return err_set(e, EXIT_USAGE, "path too long: %s", link);
-	unlink(tmp);
-	if (symlink(target, tmp) < 0)
+	/* A link left under the temporary name by a crash is replaced. */
+	if (symlink(target, tmp) < 0 && (errno != EEXIST || unlink(tmp) < 0 || symlink(target, tmp) < 0))
 		return err_set_errno(e, EXIT_OP, errno, "cannot create link %s: %s", tmp, strerror(errno));
 	if (rename(tmp, link) < 0) {
 		unlink(tmp);
@@ -270,8 +270,8 @@ int store_version_write(const struct store *s, const char *name, const struct li
 	 * crash) never sees the new key with the old certificate. Paths such
 	 * as live/NAME/fullchain.pem work as in certbot's layout. */
 	version_link_dir(s, name, v, vname, sizeof(vname), vdir, sizeof(vdir));
-	remove_link_dir(vdir); /* left by a crash before the switch */
-	if (mkdir(vdir, 0700) < 0) {
+	/* One left by a crash before the switch is made anew. */
+	if (mkdir(vdir, 0700) < 0 && (errno != EEXIST || (remove_link_dir(vdir), mkdir(vdir, 0700) < 0))) {
 		err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", vdir, strerror(errno));
 		goto out;
 	}
@@ -469,12 +469,15 @@ int store_keep(const char *path, struct store_kept *k, struct error *e)
 		return err_set(e, EXIT_USAGE, "path too long: %s", path);
 	/* A hard link costs no data blocks, so keeping and putting back work
 	 * on a full disk, and the text put back is the very same file. */
-	unlink(t.aside);
-	if (link(path, t.aside) == 0)
+	/* A copy left by a killed run goes first, also when PATH is gone. */
+	if (link(path, t.aside) == 0 ||
+	    (errno == EEXIST && unlink(t.aside) == 0 && link(path, t.aside) == 0))
 		t.existed = true;
 	else if (errno != ENOENT)
 		return err_set_errno(e, EXIT_OP, errno, "cannot keep a copy of %s: %s", path,
 		                     strerror(errno));
+	else
+		unlink(t.aside);
 	t.active = true;
 	*k = t;
 	return 0;
