@@ -14,7 +14,7 @@
 #   stats     stat, lstat, newfstatat, statx, readlink and access calls
 #   task-clock  median ms of BENCH_N (default 10) issuances, perf stat -e
 #             task-clock (CPU of the process and its children; with no perf,
-#             "-")
+#             "-"), in rounds that run every binary once each
 # Each binary keeps its own config dir, so their lineage counts stay alike.
 # A binary given by LABEL=PATH is copied with the plugins beside it
 # (bench_snapshot_acmehook), as AH_BIN is.
@@ -50,11 +50,14 @@ cmd() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-ROWS=()
+declare -A ROW=() BIN_OF=()
+LABELS=()
 for lb in "${BINS[@]}"; do
   label=${lb%%=*} AH_BIN=${lb#*=}
+  LABELS+=("$label")
   bench_snapshot_acmehook "$B/bin-$label" || ah_die "cannot copy $AH_BIN"
   bin=$AH_BIN
+  BIN_OF[$label]=$bin
   for ((i = 0; i <= LINEAGES; i++)); do
     cmd "$label" "$bin" "setup$i.$label.io.bench.example.test"
     "${CMD[@]}" >"$B/$label.setup.out" 2>&1 || ah_die "$label: setup issuance failed: $(tail -n 3 "$B/$label.setup.out")"
@@ -68,18 +71,25 @@ for lb in "${BINS[@]}"; do
   cmd "$label" "$bin" "count.$label.io.bench.example.test"
   strace -f -c -o "$B/$label.count" "${CMD[@]}" >/dev/null 2>&1 || ah_die "$label: counted issuance failed"
   syscalls=$(awk '$NF == "total" { print $(NF - 2) }' "$B/$label.count")
-  clock=-
-  if command -v perf >/dev/null 2>&1; then
-    : >"$B/$label.clock"
-    for ((i = 1; i <= N; i++)); do
-      cmd "$label" "$bin" "clock$i.$label.io.bench.example.test"
+  ROW[$label]="$inodes | $fsyncs | $syscalls | $stats"
+  : >"$B/$label.clock"
+done
+
+# task-clock: rounds that run every binary once each, so that drift in the
+# machine's load hits all alike.
+if command -v perf >/dev/null 2>&1; then
+  for ((i = 1; i <= N; i++)); do
+    for label in "${LABELS[@]}"; do
+      cmd "$label" "${BIN_OF[$label]}" "clock$i.$label.io.bench.example.test"
       perf stat -x, -e task-clock -o "$B/$label.perf" "${CMD[@]}" >/dev/null 2>&1 ||
         ah_die "$label: issuance $i under perf failed"
-      awk -F, '$3 == "task-clock" || $3 ~ /^task-clock/ { print $1 }' "$B/$label.perf" >>"$B/$label.clock"
+      awk -F, '$3 ~ /^task-clock/ { print $1 }' "$B/$label.perf" >>"$B/$label.clock"
     done
-    clock=$(median <"$B/$label.clock")
-  fi
-  ROWS+=("| $label | $inodes | $fsyncs | $syscalls | $stats | $clock |")
+  done
+fi
+ROWS=()
+for label in "${LABELS[@]}"; do
+  ROWS+=("| $label | ${ROW[$label]} | $(median <"$B/$label.clock") |")
 done
 
 printf '\nOne certonly --webroot of a new name, existing account, %s lineages stored (%s)\n\n' \

@@ -121,7 +121,10 @@ sys.exit(0 if ok else 1)' "$AH_CONFIG/status/$L.json"
 
 # --- a renewal with a deploy hook -----------------------------------------
 HOOK="$AH_T/hook.sh"
-printf '#!/bin/sh\necho "$RENEWED_LINEAGE" >>"%s/hook.log"\n' "$AH_T" >"$HOOK"
+cat >"$HOOK" <<EOF2
+#!/bin/sh
+echo "\$RENEWED_LINEAGE" >>"$AH_T/hook.log"
+EOF2
 chmod 755 "$HOOK"
 traced renew --no-random-sleep-on-renew --force-renewal --cert-name "$L" --deploy-hook "$HOOK"
 ah_expect_ok "renew --force-renewal $L with a deploy hook under strace"
