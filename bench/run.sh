@@ -74,6 +74,12 @@ count() {
   awk -F'\t' -v c="$2" 'NR > 1 && $1 == c && $3 !~ /warmup/ { n++; if ($4 == 1) ok++ }
     END { printf "%d/%d", ok, n }' "$1" 2>/dev/null
 }
+# slow FILE CLIENT: CLIENT's successful runs in FILE that took 1 s or more.
+slow() {
+  awk -F'\t' -v c="$2" 'NR > 1 && $1 == c && $3 !~ /warmup/ && $4 == 1 && $5 >= 1000 { n++ }
+    END { print n + 0 }' "$1" 2>/dev/null
+}
+
 # ratio A B: A/B to two decimals, or "-".
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 mib() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.1f", k / 1024 }'; }
@@ -278,6 +284,13 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"; 
   printf '10 names %sx lego'"'"'s and %sx certbot'"'"'s; CPU %sx uacme'"'"'s.\n\n' \
     "$(ratio "${W10[acmehook]}" "${W10[lego]}")" "$(ratio "${W10[acmehook]}" "${W10[certbot]}")" \
     "$(ratio "${C1[acmehook]}" "${C1[uacme]}")"
+
+  printf 'uacme'"'"'s wall time has two modes: it polls a challenge once, right after answering\n'
+  printf 'it, and when Pebble has not validated it by then it waits 5 s (or the CA'"'"'s\n'
+  printf 'Retry-After) before the next poll. In this run %s of its %s one-name runs and %s of\n' \
+    "$(slow "$R1" uacme)" "${OK1[uacme]%%/*}" "$(slow "$R10" uacme)"
+  printf 'its %s ten-name runs took 1 s or more; the medians above are over all its runs.\n\n' \
+    "${OK10[uacme]%%/*}"
 
   printf '### Memory\n\n'
   printf 'Peak RSS (GNU time, median of 9) of programs that only start:\n\n'

@@ -20,7 +20,7 @@ time_t order_poll_retry_at(const struct acme_reply *r)
 
 long order_poll_wait_ms(long i, time_t at, time_t now)
 {
-	long ms = i < 8 ? ORDER_POLL_FIRST_MS << i : ORDER_POLL_CAP_MS;
+	long ms = i < 16 ? ORDER_POLL_FIRST_MS << i : ORDER_POLL_CAP_MS;
 
 	if (ms > ORDER_POLL_CAP_MS)
 		ms = ORDER_POLL_CAP_MS;

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base/b64.h"
 
 static const char std_alphabet[] =
@@ -113,6 +115,8 @@ static int decode(bool url, const char *s, unsigned char **out, size_t *outlen)
 	*outlen = o;
 	return 0;
 fail:
+	/* What was decoded so far may be part of a private key. */
+	OPENSSL_cleanse(res, o);
 	free(res);
 	return -1;
 }

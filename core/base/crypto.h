@@ -26,7 +26,8 @@ EVP_PKEY *crypto_keygen(const char *key_type, const char *curve, int rsa_bits,
                         struct error *e);
 
 /* Load an unencrypted PEM private key (PKCS#8 or traditional) from PATH.
- * Never prompts for a passphrase. */
+ * Never prompts for a passphrase. A PKCS#8 RSA, P-256 or P-521 key whose
+ * private and public parts do not match is refused. */
 EVP_PKEY *crypto_key_load(const char *path, struct error *e);
 
 /* A private key from a JWK (RFC 7517) of LEN bytes at TEXT: kty "RSA"
@@ -49,7 +50,8 @@ bool crypto_pubkey_equal(EVP_PKEY *a, EVP_PKEY *b);
 /* Build a DER CSR for the N names (N >= 1), signed with KEY using SHA-256.
  * The subject is CN=NAMES[0] when that fits the 64-character CN limit and
  * empty otherwise (the SAN extension is then marked critical, as RFC 5280
- * requires); every name goes into the SAN as a DNS name. */
+ * requires); every name goes into the SAN, an IP address as an iPAddress
+ * and anything else as a DNS name. */
 int crypto_csr_make(EVP_PKEY *key, const char *const *names, size_t n,
                     unsigned char **der, size_t *der_len, struct error *e);
 

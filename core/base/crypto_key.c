@@ -69,9 +69,16 @@ EVP_PKEY *crypto_key_load(const char *path, struct error *e)
 	size_t len = 0;
 	BIO *bio = NULL;
 	EVP_PKEY *key = NULL;
-	char why[256];
+	char why[256], what[PATH_MAX + 16];
+	int fast;
 
 	if (crypto_read_file(path, &data, &len, e) < 0)
+		goto out;
+	/* Keys in the PKCS#8 form this program and certbot write are read
+	 * here; everything else goes to OpenSSL's reader as it is. */
+	snprintf(what, sizeof(what), "private key %s", path);
+	fast = crypto_pkcs8_load(data, len, what, &key, e);
+	if (fast != 0)
 		goto out;
 	bio = BIO_new_mem_buf(data, (int)len);
 	if (!bio) {
@@ -93,7 +100,16 @@ char *crypto_key_pem(EVP_PKEY *key, struct error *e)
 	BIO *bio = NULL;
 	char *res = NULL;
 	char why[256];
+	int done;
 
+	/* RSA and the NIST curves are encoded here; OpenSSL's encoder handles
+	 * the rest. */
+	if (key && (done = crypto_pkcs8_pem(key, &res)) != 0) {
+		if (done < 0)
+			err_set(e, EXIT_OP, "cannot encode the %s private key as PEM: %s",
+			        EVP_PKEY_get0_type_name(key), crypto_ossl_reason(why, sizeof(why)));
+		goto out;
+	}
 	bio = BIO_new(BIO_s_mem());
 	if (!bio || !key ||
 	    !PEM_write_bio_PKCS8PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
@@ -183,17 +199,13 @@ out:
 static int jwk_rsa_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns, struct error *e)
 {
 	static const char *const names[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
-	static const char *const params[] = {
-		OSSL_PKEY_PARAM_RSA_N,        OSSL_PKEY_PARAM_RSA_E,         OSSL_PKEY_PARAM_RSA_D,
-		OSSL_PKEY_PARAM_RSA_FACTOR1,  OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
-		OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
 
 	for (size_t i = 0; i < 8; i++) {
 		/* 8192-bit moduli at most; a public exponent fits 8 bytes. */
 		bns[i] = jwk_bn(jwk, names[i], i == 1 ? 8 : 1024, e);
 		if (!bns[i])
 			return -1;
-		if (!OSSL_PARAM_BLD_push_BN(bld, params[i], bns[i]))
+		if (!OSSL_PARAM_BLD_push_BN(bld, crypto_rsa_params[i], bns[i]))
 			return err_set(e, EXIT_OP, "cannot build the RSA key: out of memory");
 	}
 	return 0;
@@ -202,28 +214,18 @@ static int jwk_rsa_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns, s
 /* Push the members of an EC JWK: crv (P-256, P-384, P-521) and x, y, d of
  * exactly the curve's size. */
 static int jwk_ec_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns,
-                         unsigned char *pub, struct error *e)
+                         unsigned char *pub, const struct crypto_curve **curvep, struct error *e)
 {
 	const cJSON *crv = cJSON_GetObjectItemCaseSensitive(jwk, "crv");
-	const char *group;
+	const struct crypto_curve *curve;
 	size_t size;
-	int n;
 
 	if (!cJSON_IsString(crv))
 		return err_set(e, EXIT_USAGE, "EC JWK has no \"crv\"");
-	if (strcmp(crv->valuestring, "P-256") == 0) {
-		group = "prime256v1";
-		size = 32;
-	} else if (strcmp(crv->valuestring, "P-384") == 0) {
-		group = "secp384r1";
-		size = 48;
-	} else if (strcmp(crv->valuestring, "P-521") == 0) {
-		group = "secp521r1";
-		size = 66;
-	} else {
+	if (!(curve = *curvep = crypto_curve_by_name(crv->valuestring, true)))
 		return err_set(e, EXIT_USAGE, "EC JWK curve \"%.20s\" is not supported: use P-256, P-384 or P-521",
 		               crv->valuestring);
-	}
+	size = curve->size;
 	bns[0] = jwk_bn(jwk, "x", size, e);
 	bns[1] = bns[0] ? jwk_bn(jwk, "y", size, e) : NULL;
 	bns[2] = bns[1] ? jwk_bn(jwk, "d", size, e) : NULL;
@@ -233,10 +235,9 @@ static int jwk_ec_params(const cJSON *jwk, OSSL_PARAM_BLD *bld, BIGNUM **bns,
 	pub[0] = 0x04;
 	if (BN_bn2binpad(bns[0], pub + 1, (int)size) < 0 || BN_bn2binpad(bns[1], pub + 1 + size, (int)size) < 0)
 		return err_set(e, EXIT_USAGE, "EC JWK coordinates are too long for %s", crv->valuestring);
-	n = OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, 1 + 2 * size) &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bns[2]);
-	return n ? 0 : err_set(e, EXIT_OP, "cannot build the EC key: out of memory");
+	if (crypto_push_ec(bld, curve, pub, 1 + 2 * size, bns[2]) < 0)
+		return err_set(e, EXIT_OP, "cannot build the EC key: out of memory");
+	return 0;
 }
 
 EVP_PKEY *crypto_key_from_jwk(const char *text, size_t len, struct error *e)
@@ -244,13 +245,11 @@ EVP_PKEY *crypto_key_from_jwk(const char *text, size_t len, struct error *e)
 	cJSON *jwk = NULL;
 	const cJSON *kty;
 	OSSL_PARAM_BLD *bld = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL, *check = NULL;
 	EVP_PKEY *key = NULL, *ret = NULL;
 	BIGNUM *bns[8] = {0};
+	const struct crypto_curve *curve = NULL;
 	unsigned char pub[1 + 2 * 66];
 	bool rsa = false;
-	char why[256];
 
 	if (len > JWK_CAP) {
 		err_set(e, EXIT_USAGE, "JWK is larger than %d bytes", JWK_CAP);
@@ -271,41 +270,24 @@ EVP_PKEY *crypto_key_from_jwk(const char *text, size_t len, struct error *e)
 		if (jwk_rsa_params(jwk, bld, bns, e) < 0)
 			goto out;
 	} else if (strcmp(kty->valuestring, "EC") == 0) {
-		if (jwk_ec_params(jwk, bld, bns, pub, e) < 0)
+		if (jwk_ec_params(jwk, bld, bns, pub, &curve, e) < 0)
 			goto out;
 	} else {
 		err_set(e, EXIT_USAGE, "JWK key type \"%.20s\" is not supported: use RSA or EC",
 		        kty->valuestring);
 		goto out;
 	}
-	params = OSSL_PARAM_BLD_to_param(bld);
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, rsa ? "RSA" : "EC", NULL);
-	if (!params || !ctx || EVP_PKEY_fromdata_init(ctx) <= 0 ||
-	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_KEYPAIR, params) <= 0) {
-		err_set(e, EXIT_USAGE, "the JWK is not a valid %s private key: %s", kty->valuestring,
-		        crypto_ossl_reason(why, sizeof(why)));
+	if (!(key = crypto_key_build(curve, bld, "the JWK", EXIT_USAGE, e)))
 		goto out;
-	}
 	if (rsa && (EVP_PKEY_get_bits(key) < 2048 || EVP_PKEY_get_bits(key) > 8192)) {
 		err_set(e, EXIT_USAGE, "the JWK's RSA key has %d bits: 2048 to 8192 are accepted",
 		        EVP_PKEY_get_bits(key));
 		goto out;
 	}
-	/* The members must be one key: d must belong to n and e, or to the
-	 * point (x, y); a key that signs but does not verify is no account. */
-	check = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (!check || EVP_PKEY_pairwise_check(check) != 1) {
-		err_set(e, EXIT_USAGE, "the JWK's private and public parts do not match: %s",
-		        crypto_ossl_reason(why, sizeof(why)));
-		goto out;
-	}
 	ret = key;
 	key = NULL;
 out:
-	EVP_PKEY_CTX_free(check);
-	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(key);
-	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	for (size_t i = 0; i < 8; i++)
 		BN_clear_free(bns[i]);

@@ -221,6 +221,39 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* The body of a request that must not arrive twice, handed to libcurl
+ * piece by piece. */
+struct once_body {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t on_read(char *p, size_t size, size_t n, void *ud)
+{
+	struct once_body *b = ud;
+	size_t want = size * n, left = b->len - b->off;
+
+	if (want > left)
+		want = left;
+	memcpy(p, b->data + b->off, want);
+	b->off += want;
+	return want;
+}
+
+/* libcurl sends a request again, unasked, when the kept-alive connection
+ * it went out on closes before any answer: by then the CA may have acted
+ * on it. To send it again libcurl must rewind the body it already sent,
+ * and this refuses: the transfer fails instead, and the caller finds out
+ * what the CA did. A request whose body never left is sent again without
+ * a rewind, which is safe. */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+	(void)ud;
+	(void)offset;
+	(void)origin;
+	return CURL_SEEKFUNC_CANTSEEK;
+}
+
 /* libcurl 7.88 opens its sockets without SOCK_CLOEXEC; a deploy hook or
  * plugin that runs a program would otherwise inherit the connection to
  * the CA. */
@@ -303,6 +336,7 @@ static enum err_kind transfer_error_kind(CURLcode rc)
 	case CURLE_COULDNT_CONNECT:
 		return ERR_UNREACHABLE;
 	case CURLE_SEND_ERROR:
+	case CURLE_SEND_FAIL_REWIND:
 	case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING:
 	case CURLE_PARTIAL_FILE:
@@ -444,6 +478,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	long sent = 0;
 	int sig = 0, ret = -1;
 	unsigned char before[FD_SCAN_MAX];
+	struct once_body once = {0};
 	bool first = false;
 
 	if (!opts)
@@ -493,11 +528,9 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	/* libcurl sends a request again, unasked, when the kept-alive
-	 * connection it used turns out closed before any answer; a request
-	 * that must not arrive twice gets a connection of its own. */
-	if (opts->once)
-		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	/* One request at a time: HTTP/2 would multiplex nothing here, and
+	 * HTTP/1.1 keeps the code that runs, and its memory, smaller. */
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -516,7 +549,18 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		if (strcmp(method, "POST") != 0)
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+		if (opts->once) {
+			once.data = body ? body : "";
+			once.len = body ? body_len : 0;
+			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(h, CURLOPT_READDATA, &once);
+			curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+			/* A signed request is a few KiB: libcurl's smallest upload
+			 * buffer, not its default 64 KiB. */
+			curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+		} else {
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+		}
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 	}
 	if (c->log)
@@ -543,6 +587,9 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		if (opts->unsent && curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK &&
 		    sent == 0)
 			*opts->unsent = true;
+		if (rc == CURLE_SEND_FAIL_REWIND)
+			snprintf(errbuf, sizeof(errbuf), "the connection closed after the request "
+			         "was sent, before any answer");
 		err_set_kind(e, EXIT_OP, transfer_error_kind(rc), "cannot reach %s: %s", url,
 		             errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		goto out;

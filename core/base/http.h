@@ -37,8 +37,8 @@ struct http_client {
 struct http_opts {
 	long timeout_seconds;      /* total for this request; <= 0: the client's */
 	bool allow_plain_loopback; /* permit http:// to 127.0.0.0/8, ::1 and localhost */
-	bool once;                 /* never sent twice: a fresh connection, so libcurl
-	                            * cannot resend it when a kept-alive one is dead */
+	bool once;                 /* never sent twice: libcurl may not resend it on
+	                            * its own when a kept-alive connection dies */
 	bool *unsent;              /* borrowed, may be NULL: set when a transport failure
 	                            * came before any byte of the request was sent */
 };

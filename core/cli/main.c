@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include "base/testpoint.h"
 #include "cli/engine.h"
@@ -145,6 +146,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	memset(&eng, 0, sizeof(eng));
+	/* OpenSSL frees its tables at exit unless told not to; the process
+	 * is ending and the kernel takes the memory back in one go. It must
+	 * be said before anything initialises OpenSSL. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (settings_load(&cli, &ini, argc, argv, &e) < 0)
 		goto out;

@@ -53,6 +53,10 @@ Renewal information (RFC 9773) and profiles, which Pebble 2.4 lacks:
   --refuse-replaces    answer the first newOrder that carries "replaces"
                        with a malformed problem, as a CA that will not
                        honour it does
+  --refuse-names-file FILE  when FILE exists, answer every newOrder for a
+                       name it lists (one a line) with a rejectedIdentifier
+                       problem, as a CA whose policy forbids the name; the
+                       file is read again for every newOrder
 
 Pebble 2.4 decodes newOrder with Go's encoding/json, which ignores
 members it does not know, so "profile" and "replaces" are forwarded as
@@ -296,6 +300,16 @@ class Proxy:
             return not self.args.close
         if kind == "newOrder" and method == "POST":
             payload = self.jws_payload(body)
+            refused = self.refused_name(payload)
+            if refused:
+                self.count("faults", "rejected-identifier")
+                self.log("fault rejectedIdentifier %s" % refused)
+                self.send(conn, 400, "Bad Request",
+                          [("Content-Type", "application/problem+json")],
+                          json.dumps({"type": "urn:ietf:params:acme:error:rejectedIdentifier",
+                                      "detail": "policy forbids issuing for %s" % refused,
+                                      "status": 400}).encode())
+                return not self.args.close
             if (self.args.refuse_replaces and isinstance(payload, dict) and
                     "replaces" in payload and not self.replaces_refused):
                 self.replaces_refused = True
@@ -333,6 +347,21 @@ class Proxy:
         if self.args.record_orders:
             with self.lock, open(self.args.record_orders, "a") as f:
                 f.write(json.dumps(payload, sort_keys=True) + "\n")
+
+    def refused_name(self, payload):
+        """The first identifier of a newOrder PAYLOAD that --refuse-names-file
+        lists, or None."""
+        if not self.args.refuse_names_file or not isinstance(payload, dict):
+            return None
+        try:
+            with open(self.args.refuse_names_file) as f:
+                names = {line.strip() for line in f if line.strip()}
+        except FileNotFoundError:
+            return None
+        for ident in payload.get("identifiers") or []:
+            if isinstance(ident, dict) and ident.get("value") in names:
+                return ident["value"]
+        return None
 
     def jws_payload(self, body):
         """The decoded payload of a flattened JWS, or None."""
@@ -463,6 +492,7 @@ def main():
     p.add_argument("--profiles")
     p.add_argument("--record-orders")
     p.add_argument("--refuse-replaces", action="store_true")
+    p.add_argument("--refuse-names-file")
     Proxy(p.parse_args()).serve()
 
 

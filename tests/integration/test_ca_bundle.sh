@@ -3,8 +3,8 @@
 # without it, or one that holds no certificate, fails the run before any
 # order (exit 1, nothing stored); a bundle holding it among others works.
 # The bundle is read once per run, however many connections the run opens
-# (newOrder and finalize each get a connection of their own) and however
-# many threads share them.
+# (through a proxy that closes the connection after every answer) and
+# however many threads share them.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -59,9 +59,15 @@ opens() {
   ah_run "$@"
   AH_BIN=$AH_BIN_REAL
   OPENS=$(grep -c "openat(.*\"$AH_T/both\.pem\"" "$trace" || true)
-  CONNECTS=$(grep -cE 'connect\(.*sin_port=htons\('"$AH_PEBBLE_PORT"'\)' "$trace" || true)
+  CONNECTS=$(grep -cE 'connect\(.*sin_port=htons\(('"$AH_PEBBLE_PORT|${AH_PROXY_PORT:-0}"')\)' \
+    "$trace" || true)
 }
 
+# acmehook keeps one connection alive for a whole issuance; a CA that
+# closes it after every answer makes it connect for every request.
+ah_start_faultproxy --close
+cat "$OTHER" "$AH_CA_BUNDLE" >"$AH_T/both.pem"
+AH_CA_BUNDLE="$AH_T/both.pem"
 opens certonly --webroot -w "$AH_WEBROOT" -d three.bundle.example.test -n --agree-tos \
   --server "$AH_DIR_URL"
 ah_expect_ok "certonly under strace"
@@ -75,7 +81,7 @@ for n in "${names[@]}" three.bundle.example.test; do
   check "$n has version 2" test "$(ah_archive_versions "$n")" -eq 2
   ah_verify_cert "$n"
 done
-check "the renewals made more than three connections ($CONNECTS)" test "$CONNECTS" -gt 3
+check "the renewals made three connections or more ($CONNECTS)" test "$CONNECTS" -ge 3
 check "the bundle was opened once by the three threads ($OPENS)" test "$OPENS" -eq 1
 
 ah_finish

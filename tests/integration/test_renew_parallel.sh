@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # renew --parallel: ten lineages renewed four at a time over one directory
 # fetch, one account and one nonce pool; then the same with one lineage
-# broken: the nine others renew, each lineage's results stay together on
-# stdout, the pre and post hooks run once, and the exit is 1 naming the
-# broken one, whose certificate is untouched.
+# broken (the CA refuses its name): the nine others renew, each lineage's
+# results stay together on stdout, the pre and post hooks run once, and the
+# exit is 1 naming the broken one, whose certificate is untouched.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,19 +14,17 @@ ah_require_bin
 tp_require_testpoints
 # Every renewal presents its challenge: no authorization is reused.
 ah_start_all PEBBLE_AUTHZREUSE=0
-ah_start_faultproxy --seed 1
+# The broken lineage is one whose name the CA refuses once REFUSED lists
+# it: unlike a failing validation, that cannot be passed by an
+# authorization the CA reuses.
+REFUSED="$AH_T/refused-names"
+ah_start_faultproxy --seed 1 --refuse-names-file "$REFUSED"
 
 names=()
 for i in 0 1 2 3 4 5 6 7 8 9; do names+=("p$i.parallel.example.test"); done
 BROKEN=${names[6]}
-# The broken lineage's webroot is a link to the served one for its first
-# issuance, and an unserved directory later.
-WB="$AH_T/webroot-broken"
-ln -s "$AH_WEBROOT" "$WB"
 for n in "${names[@]}"; do
-  w=$AH_WEBROOT
-  [ "$n" = "$BROKEN" ] && w=$WB
-  ah_run certonly --webroot -w "$w" -d "$n" -n --agree-tos -m test@example.test \
+  ah_run certonly --webroot -w "$AH_WEBROOT" -d "$n" -n --agree-tos -m test@example.test \
     --server "$AH_DIR_URL"
   ah_expect_ok "certonly $n"
 done
@@ -42,7 +40,7 @@ tokens_at_least() { [ "$(tokens)" -ge "$1" ]; }
 find "$AH_CONFIG/accounts" -name regr.json -exec mv {} {}.aside \;
 dirs0=$(ah_proxy_count kinds dir)
 nonces0=$(ah_proxy_count kinds nonce)
-accts0=$(ah_proxy_count kinds newAccount)
+accts0=$(ah_proxy_count accepted newAccount)
 orders0=$(ah_proxy_count accepted newOrder)
 challs0=$(ah_proxy_count accepted challenge)
 # Orders placed and challenges answered by this run so far (requests the CA
@@ -75,7 +73,7 @@ for n in "${names[@]}"; do
 done
 dirs=$(($(ah_proxy_count kinds dir) - dirs0))
 nonces=$(($(ah_proxy_count kinds nonce) - nonces0))
-accts=$(($(ah_proxy_count kinds newAccount) - accts0))
+accts=$(($(ah_proxy_count accepted newAccount) - accts0))
 check "the directory was fetched once for ten lineages ($dirs)" test "$dirs" -eq 1
 check "the account was looked up once for ten lineages ($accts)" test "$accts" -eq 1
 check "at most one nonce asked for per thread ($nonces)" test "$nonces" -le 4
@@ -83,8 +81,7 @@ check "the account record is back" test -n "$(find "$AH_CONFIG/accounts" -name r
 check "no tokens left" ah_no_tokens
 
 # --- one broken lineage among ten ---
-rm "$WB"
-mkdir "$WB"
+echo "$BROKEN" >"$REFUSED"
 cp "$AH_CONFIG/live/$BROKEN/cert.pem" "$AH_T/broken-cert.pem"
 cp "$AH_CONFIG/live/$BROKEN/privkey.pem" "$AH_T/broken-key.pem"
 HOOKLOG="$AH_T/hooks.log"
@@ -120,5 +117,6 @@ for n in "${names[@]}"; do
   check "$n's results are printed together" block_whole "$n"
 done
 check "log lines name their lineage" grep -q "^$BROKEN: " "$AH_ERR"
+check "the CA's refusal is named" grep -q "rejectedIdentifier\|policy forbids issuing for $BROKEN" "$AH_ERR"
 check "no tokens left" ah_no_tokens
 ah_finish
