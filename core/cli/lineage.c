@@ -202,13 +202,22 @@ out:
 	return ret;
 }
 
+/* What issue_lineage made live, for the record of the attempt. */
+struct went_live {
+	struct lineage_status st;   /* VERSION (0: none) and the state of its deploy */
+	struct lineage_facts facts; /* of that version */
+	bool facts_recorded;        /* the record holds them already */
+};
+
 /* Issue (or renew) lineage NAME with the effective settings S. Everything
  * of the new version is written before live/ switches to it: the archive
- * files, the renewal file, the status record saying its deploy is
- * pending; a failure before the switch puts every one of them back, so a
- * run that reports failure has changed nothing the user sees. */
+ * files, the renewal file and, when there are deploy steps, the status
+ * record saying they are pending; a failure before the switch puts every
+ * one of them back, so a run that reports failure has changed nothing the
+ * user sees. What went live is left in *OUT, whose record the caller
+ * writes with the attempt's (record_attempt), once. */
 static int issue_lineage(struct engine *eng, const struct settings *s, const char *name,
-                         bool renewal, struct error *e)
+                         bool renewal, struct went_live *out, struct error *e)
 {
 	struct routed rt = {0};
 	struct acme a = {0};
@@ -262,17 +271,27 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	if (renewal && renewal_save(&eng->store, name, s, issue_server_url(s), e) < 0)
 		goto out;
 	/* The deploy is pending from before the switch, so that a run killed
-	 * between the switch and the deploy steps leaves them to the next. */
+	 * between the switch and the deploy steps leaves them to the next.
+	 * Without deploy steps the record waits for the end of the attempt:
+	 * a run killed after the switch leaves a record about the version
+	 * before, which readers take as stale, and facts they recompute. */
 	st.version = version;
 	st.deploy_pending = deploys;
 	st.issuer_changed = old_chain && strcmp(old_chain, is.chain_pem) != 0;
-	if (due_facts_of(eng, name, s, sk_X509_value(is.chain, 0), version, &facts, e) < 0 ||
-	    status_path(&eng->store, name, p, sizeof(p)) < 0 || store_keep(p, &status, e) < 0 ||
-	    status_write_issued(&eng->store, name, &st, &facts, e) < 0)
+	if (due_facts_of(eng, name, s, sk_X509_value(is.chain, 0), version, &facts, e) < 0)
+		goto out;
+	if (deploys && (status_path(&eng->store, name, p, sizeof(p)) < 0 ||
+	                store_keep(p, &status, e) < 0 ||
+	                status_write_issued(&eng->store, name, &st, &facts, e) < 0))
 		goto out;
 	if (store_version_switch(&eng->store, name, version, e) < 0)
 		goto out;
 	switched = true;
+	out->st = st;
+	out->st.deploy_pending = false;
+	out->facts = facts;
+	out->facts_recorded = deploys;
+	memset(&facts, 0, sizeof(facts));
 	store_kept_drop(&record);
 	store_kept_drop(&status);
 	/* The certificate is stored: the order is done with. */
@@ -284,12 +303,10 @@ static int issue_lineage(struct engine *eng, const struct settings *s, const cha
 	fprintf(eng->out, "Key is saved at:         %s\n", p);
 	print_expiry(eng, sk_X509_value(is.chain, 0));
 	log_msg(&eng->log, LVL_DEBUG, "%s is now version %d", name, version);
-	if (deploys) {
-		if (run_deploys(eng, s, &rt, name, renewal, st.issuer_changed, e) < 0) {
-			record_deploy(eng, name, version, st.issuer_changed, e);
-			goto out;
-		}
-		record_deploy(eng, name, version, st.issuer_changed, NULL);
+	if (deploys && run_deploys(eng, s, &rt, name, renewal, st.issuer_changed, e) < 0) {
+		out->st.deploy_pending = true;
+		snprintf(out->st.deploy_error, sizeof(out->st.deploy_error), "%s", e->msg);
+		goto out;
 	}
 	ret = 0;
 out:
@@ -317,16 +334,18 @@ out:
 /* --- attempts ------------------------------------------------------------ */
 
 /* Record in NAME's status how the attempt went: FAILURE is its error, or
- * NULL. A version that went live counts as issued or renewed even when a
- * deploy step failed after it (that failure is kept as last_error). A
- * failed first issuance leaves no lineage, so nothing is recorded then;
- * a record that cannot be written is only reported, as it changes no
- * certificate. */
+ * NULL, and DONE what issue_lineage made live. A version that went live
+ * counts as issued or renewed even when a deploy step failed after it
+ * (that failure is kept as last_error). A failed first issuance leaves no
+ * lineage, so nothing is recorded then; a record that cannot be written
+ * is only reported, as it changes no certificate. */
 static void record_attempt(struct engine *eng, const char *name, bool renewal,
-                           bool went_live, const struct error *failure)
+                           bool went_live, const struct went_live *done,
+                           const struct error *failure)
 {
 	struct lineage_status st = {.last_attempt = time(NULL)};
 	struct error e = {0};
+	int rc;
 
 	if (!store_lineage_exists(&eng->store, name))
 		return;
@@ -351,7 +370,21 @@ static void record_attempt(struct engine *eng, const char *name, bool renewal,
 			st.backoff = true;
 		}
 	}
-	if (status_write_attempt(&eng->store, name, &st, &e) < 0)
+	/* The version that went live has its deploy state (and, without
+	 * deploy steps, its facts) in the same write. A record that cannot
+	 * be written leaves a pending deploy pending: the next run deploys
+	 * once more, which is harmless. */
+	if (done->st.version > 0) {
+		st.version = done->st.version;
+		st.deploy_pending = done->st.deploy_pending;
+		st.issuer_changed = done->st.issuer_changed;
+		snprintf(st.deploy_error, sizeof(st.deploy_error), "%s", done->st.deploy_error);
+		rc = status_write_done(&eng->store, name, &st,
+		                       done->facts_recorded ? NULL : &done->facts, &e);
+	} else {
+		rc = status_write_attempt(&eng->store, name, &st, &e);
+	}
+	if (rc < 0)
 		log_msg(&eng->log, LVL_WARN, "cannot record the last attempt of %s: %s", name, e.msg);
 }
 
@@ -405,6 +438,7 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
                      struct error *e)
 {
 	struct settings s;
+	struct went_live done = {0};
 	char why[512];
 	int lock = -1, ret = -1, live;
 	bool exists;
@@ -459,15 +493,16 @@ int lineage_renew(struct engine *eng, const char *name, bool cli_domains, bool *
 	*attempted = true;
 	live = store_live_version(&eng->store, name);
 	if (hook_run_begin(&eng->hooks, &s, e) == 0 && preflight_lineage(eng, &s, name, e) == 0)
-		ret = issue_lineage(eng, &s, name, exists, e);
+		ret = issue_lineage(eng, &s, name, exists, &done, e);
 	/* A dry run keeps no record and raises no alarm: it changed nothing. */
 	if (!lineage_dry_run(eng)) {
-		record_attempt(eng, name, exists, store_live_version(&eng->store, name) != live,
+		record_attempt(eng, name, exists, store_live_version(&eng->store, name) != live, &done,
 		               ret < 0 ? e : NULL);
 		if (ret < 0 && s.failure_hook)
 			run_failure_hook(eng, &s, name, e);
 	}
 out:
+	status_facts_free(&done.facts);
 	settings_free(&s);
 	store_unlock(lock);
 	return ret;

@@ -8,10 +8,10 @@ struct engine;
 struct settings;
 
 /* Every directory that issuing lineage NAME with settings S will write:
- * the lineage's (store_check_lineage: made when missing, as the store
- * would make them) and, when S's server has no stored account yet, where
- * the new account goes (store_check_creatable), each tested by creating a
- * file. Fails with exit code 1 naming the directory and the reason. The
+ * the lineage's (store_check_lineage: the store's areas made when
+ * missing, as the store would make them) and, when S's server has no
+ * stored account yet, where the new account goes (store_check_creatable),
+ * each tested as store_check_dir tests one. Fails with exit code 1 naming the directory and the reason. The
  * caller holds NAME's lock. */
 int preflight_lineage(struct engine *eng, const struct settings *s, const char *name,
                       struct error *e);

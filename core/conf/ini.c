@@ -41,16 +41,12 @@ static int section_header(char *t, const char *origin, char *section, size_t cap
 	return 0;
 }
 
-static int parse(const char *path, bool trusted, ini_fn fn, void *ud, struct error *e)
+int ini_parse_text(const char *path, char *data, ini_fn fn, void *ud, struct error *e)
 {
-	char *data = NULL, section[64] = "";
-	size_t len = 0;
+	char section[64] = "";
 	int ret = -1, lineno = 0;
 	char *line, *next;
 
-	if ((trusted ? conf_read_trusted(path, 1 << 20, &data, &len, e)
-	             : store_read(path, 1 << 20, &data, &len, e)) < 0)
-		goto out;
 	for (line = data; line; line = next) {
 		char origin[PATH_MAX + 16], *eq, *key, *val, *t;
 
@@ -84,12 +80,23 @@ static int parse(const char *path, bool trusted, ini_fn fn, void *ud, struct err
 	}
 	ret = 0;
 out:
-	if (data) {
-		/* Line ends were overwritten with NULs, so strlen would stop at
-		 * the first line: wipe the whole length read. */
-		OPENSSL_cleanse(data, len);
-		free(data);
-	}
+	return ret;
+}
+
+static int parse(const char *path, bool trusted, ini_fn fn, void *ud, struct error *e)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int ret;
+
+	if ((trusted ? conf_read_trusted(path, 1 << 20, &data, &len, e)
+	             : store_read(path, 1 << 20, &data, &len, e)) < 0)
+		return -1;
+	ret = ini_parse_text(path, data, fn, ud, e);
+	/* Line ends were overwritten with NULs, so strlen would stop at the
+	 * first line: wipe the whole length read. */
+	OPENSSL_cleanse(data, len);
+	free(data);
 	return ret;
 }
 

@@ -16,6 +16,10 @@ typedef int (*ini_fn)(void *ud, const char *section, const char *key, const char
  * file's text is wiped after reading, as it may hold secrets. Syntax
  * errors are usage errors naming PATH:LINE. */
 int ini_parse(const char *path, ini_fn fn, void *ud, struct error *e);
+/* The same for the text of PATH that the caller read (NUL-terminated),
+ * which is changed in place (line ends become NULs) and stays the
+ * caller's to wipe and free. */
+int ini_parse_text(const char *path, char *text, ini_fn fn, void *ud, struct error *e);
 /* The same for a file that can run commands (cli.ini, renewal files): it is
  * read through conf_read_trusted (conf/trust.h), so as root it is refused
  * unless only root could have written it. */

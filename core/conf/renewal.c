@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base/buf.h"
 #include "conf/certbot.h"
 #include "conf/ini.h"
@@ -62,11 +64,13 @@ int renewal_load(const struct store *st, const char *name, struct settings *s,
 	if (store_renewal_path(st, name, path, sizeof(path)) < 0)
 		return err_set(e, EXIT_USAGE, "certificate name too long: %s", name);
 	/* A lineage certbot made (or one taken over from it) is in certbot's
-	 * form, read as certbot reads it. */
+	 * form, read as certbot reads it. The text judged and read once is
+	 * the one parsed. */
 	if (conf_read_trusted(path, RENEWAL_CAP, &text, &len, e) < 0)
 		return -1;
 	rc = certbot_renewal_is(text) ? certbot_renewal_load(st, name, path, text, s, e)
-	                              : ini_parse_trusted(path, renewal_cb, s, e);
+	                              : ini_parse_text(path, text, renewal_cb, s, e);
+	OPENSSL_cleanse(text, len);
 	free(text);
 	if (rc < 0)
 		return -1;

@@ -59,7 +59,7 @@ static int check_dir(const char *file, const char *dir, struct error *e)
 int conf_trust_fd(int fd, const char *path, uid_t euid, struct error *e)
 {
 	char dir[PATH_MAX], real[PATH_MAX], real_dir[PATH_MAX];
-	struct stat st;
+	struct stat st, lst;
 
 	if (euid != 0)
 		return 0;
@@ -80,9 +80,13 @@ int conf_trust_fd(int fd, const char *path, uid_t euid, struct error *e)
 	if (check_dir(path, dir, e) < 0)
 		return -1;
 	/* A link (/etc/acmehook/cli.ini -> /srv/conf/cli.ini) is only as safe
-	 * as the directory of the file it leads to. */
-	if (realpath(path, real) && dir_of(real, real_dir, sizeof(real_dir)) == 0 &&
-	    strcmp(real_dir, dir) != 0 && check_dir(path, real_dir, e) < 0)
+	 * as the directory of the file it leads to. Only a link as the last
+	 * part of PATH leads to another directory: links in the directory
+	 * part were followed by the stat of check_dir, which judged the
+	 * directory that really holds the name. */
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, real) &&
+	    dir_of(real, real_dir, sizeof(real_dir)) == 0 && strcmp(real_dir, dir) != 0 &&
+	    check_dir(path, real_dir, e) < 0)
 		return -1;
 	return 0;
 }

@@ -27,6 +27,10 @@ int store_mkdirs(const char *path, mode_t mode, struct error *e)
 
 	if (len == 0 || len >= sizeof(tmp))
 		return err_set(e, EXIT_USAGE, "bad directory path \"%s\"", path);
+	/* The directory is there on every run but the first: one call. Any
+	 * other failure is found again below, at the component it names. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
 	memcpy(tmp, path, len + 1);
 	for (char *p = tmp + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
@@ -68,30 +72,37 @@ int store_fsync_dir_of(const char *path)
 	return rc;
 }
 
-int store_write_file(const char *path, const void *data, size_t len, mode_t mode,
-                     enum store_sync sync, struct error *e)
+/* Whether paths A and B name entries of one directory (by their text). */
+static bool same_dir(const char *a, const char *b)
 {
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd = -1, ret = -1;
-	bool created = false;
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	size_t na = sa ? (size_t)(sa - a) : 0, nb = sb ? (size_t)(sb - b) : 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s" TEMP_SUFFIX "XXXXXX", path) >= (int)sizeof(tmp))
+	return na == nb && strncmp(a, b, na) == 0;
+}
+
+/* Create a temporary beside PATH into TMP (CAP bytes) with MODE from
+ * creation on, and write DATA to it; *FD is left open on it. On failure
+ * nothing is left. */
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char *tmp,
+                      size_t cap, int *fd, struct error *e)
+{
+	const char *p = data;
+	int f;
+
+	if (snprintf(tmp, cap, "%s" TEMP_SUFFIX "XXXXXX", path) >= (int)cap)
 		return err_set(e, EXIT_USAGE, "path too long: %s", path);
 	/* mkstemp creates the file 0600; the final mode is set before any
 	 * byte is written, so a key is never readable by others. */
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	created = true;
-	if (fchmod(fd, mode) < 0) {
+	f = mkstemp(tmp);
+	if (f < 0)
+		return err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", tmp, strerror(errno));
+	if (fchmod(f, mode) < 0) {
 		err_set_errno(e, EXIT_OP, errno, "cannot set mode of %s: %s", tmp, strerror(errno));
-		goto out;
+		goto fail;
 	}
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = write(f, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -99,30 +110,100 @@ int store_write_file(const char *path, const void *data, size_t len, mode_t mode
 			 * the only way a regular file stops taking bytes. */
 			int err = n < 0 ? errno : ENOSPC;
 			err_set_errno(e, EXIT_OP, err, "cannot write %s: %s", tmp, strerror(err));
-			goto out;
+			goto fail;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if ((sync != STORE_SYNC_NONE && fsync(fd) < 0) || close(fd) < 0) {
-		fd = -1;
-		err_set_errno(e, EXIT_OP, errno, "cannot flush %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
+	*fd = f;
+	return 0;
+fail:
+	close(f);
+	unlink(tmp);
+	return -1;
+}
+
+/* Flush (with SYNC) and close FD, the temporary TMP; closed either way. */
+static int finish_temp(int fd, const char *tmp, bool sync, struct error *e)
+{
+	int err = sync && fsync(fd) < 0 ? errno : 0;
+
+	if (close(fd) < 0 && err == 0)
+		err = errno;
+	if (err)
+		return err_set_errno(e, EXIT_OP, err, "cannot flush %s: %s", tmp, strerror(err));
+	return 0;
+}
+
+int store_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                     enum store_sync sync, struct error *e)
+{
+	char tmp[PATH_MAX];
+	int fd = -1;
+
+	if (write_temp(path, data, len, mode, tmp, sizeof(tmp), &fd, e) < 0)
+		return -1;
+	if (finish_temp(fd, tmp, sync != STORE_SYNC_NONE, e) < 0)
+		goto fail;
 	if (rename(tmp, path) < 0) {
 		err_set_errno(e, EXIT_OP, errno, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		goto out;
+		goto fail;
 	}
-	created = false;
 	if (sync == STORE_SYNC_ALL)
 		store_fsync_dir_of(path);
+	return 0;
+fail:
+	unlink(tmp);
+	return -1;
+}
+
+int store_write_new(const struct store_file *files, size_t n, struct error *e)
+{
+	char tmp[STORE_WRITE_NEW_MAX][PATH_MAX];
+	int fd[STORE_WRITE_NEW_MAX];
+	size_t made = 0, closed = 0, renamed = 0;
+	int ret = -1;
+
+	if (n > STORE_WRITE_NEW_MAX)
+		return err_set(e, EXIT_USAGE, "cannot write %zu files at once", n);
+	/* Every file is written before any is flushed: the flushes then find
+	 * each other's data already on its way, and a journaling file system
+	 * commits them together instead of once per file. */
+	for (; made < n; made++)
+		if (write_temp(files[made].path, files[made].data, files[made].len, files[made].mode,
+		               tmp[made], sizeof(tmp[made]), &fd[made], e) < 0)
+			goto out;
+	while (closed < n) {
+		size_t i = closed++;
+		if (finish_temp(fd[i], tmp[i], true, e) < 0)
+			goto out;
+	}
+	/* Only whole files get their names: a crash before this leaves
+	 * temporaries, which the store's tidying removes, and a crash in
+	 * between leaves some of the names, each with its whole file. */
+	for (; renamed < n; renamed++)
+		if (rename(tmp[renamed], files[renamed].path) < 0) {
+			err_set_errno(e, EXIT_OP, errno, "cannot rename %s to %s: %s", tmp[renamed],
+			              files[renamed].path, strerror(errno));
+			goto out;
+		}
+	/* The names are durable once their directories are flushed, once
+	 * each. */
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = same_dir(files[i].path, files[k].path);
+		if (!seen)
+			store_fsync_dir_of(files[i].path);
+	}
 	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(tmp);
+	if (ret < 0) {
+		for (size_t i = closed; i < made; i++)
+			close(fd[i]);
+		for (size_t i = 0; i < made; i++)
+			unlink(i < renamed ? files[i].path : tmp[i]);
+	}
 	return ret;
 }
 

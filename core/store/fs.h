@@ -35,6 +35,21 @@ int store_write_file(const char *path, const void *data, size_t len, mode_t mode
 /* The same with STORE_SYNC_ALL. */
 int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                        struct error *e);
+/* One file of store_write_new. */
+struct store_file {
+	const char *path;
+	const void *data;
+	size_t len;
+	mode_t mode;
+};
+#define STORE_WRITE_NEW_MAX 8
+/* Write the N (at most STORE_WRITE_NEW_MAX) files FILES, none of which
+ * exists yet, each with its mode from creation on: all are written to
+ * temporaries and flushed before any is renamed, and each directory they
+ * are in is flushed once after the renames, so that every name is durable
+ * when the call returns and no name is ever seen with less than its whole
+ * file. On failure none of them is left, under either name. */
+int store_write_new(const struct store_file *files, size_t n, struct error *e);
 /* Decides on the open file FD (named PATH) before it is read; returns 0,
  * or -1 with E set to refuse it. */
 typedef int (*store_read_check)(int fd, const char *path, void *ud, struct error *e);

@@ -461,3 +461,18 @@ int status_write_issued(const struct store *s, const char *name, const struct li
 {
 	return update(s, name, st, f, put_issued, false, e);
 }
+
+/* The end of an attempt that made a version live: its deploy state, the
+ * attempt, and the facts when they are not on disk yet. */
+static int put_done(cJSON *doc, const struct lineage_status *st, const struct lineage_facts *f)
+{
+	if (put_deploy(doc, st, f) < 0 || put_attempt(doc, st, f) < 0)
+		return -1;
+	return f ? put_facts(doc, st, f) : 0;
+}
+
+int status_write_done(const struct store *s, const char *name, const struct lineage_status *st,
+                      const struct lineage_facts *f, struct error *e)
+{
+	return update(s, name, st, f, put_done, false, e);
+}

@@ -121,6 +121,13 @@ int status_write_facts(const struct store *s, const char *name, const struct lin
 int status_write_issued(const struct store *s, const char *name, const struct lineage_status *st,
                         const struct lineage_facts *f, struct error *e);
 
+/* Record the end of an attempt that made a version of NAME live, in one
+ * write: the deploy fields of ST as status_write, its attempt fields as
+ * status_write_attempt, and, when F is not NULL, the facts F as
+ * status_write_facts. */
+int status_write_done(const struct store *s, const char *name, const struct lineage_status *st,
+                      const struct lineage_facts *f, struct error *e);
+
 /* Read NAME's record into *OUT; a missing record gives version 0 and
  * returns 0. A record that is not the JSON above is an error. */
 int status_read(const struct store *s, const char *name, struct lineage_status *out,

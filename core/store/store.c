@@ -151,8 +151,8 @@ static int switch_link(const char *target, const char *link, struct error *e)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.new", link) >= (int)sizeof(tmp))
 		return err_set(e, EXIT_USAGE, "path too long: %s", link);
-	unlink(tmp);
-	if (symlink(target, tmp) < 0)
+	/* A link left under the temporary name by a crash is replaced. */
+	if (symlink(target, tmp) < 0 && (errno != EEXIST || unlink(tmp) < 0 || symlink(target, tmp) < 0))
 		return err_set_errno(e, EXIT_OP, errno, "cannot create link %s: %s", tmp, strerror(errno));
 	if (rename(tmp, link) < 0) {
 		unlink(tmp);
@@ -236,8 +236,9 @@ int store_version_write(const struct store *s, const char *name, const struct li
 {
 	const char *data[] = {f->privkey, f->cert, f->chain, f->fullchain};
 	char archive[PATH_MAX], live[PATH_MAX], path[PATH_MAX], target[PATH_MAX], vdir[PATH_MAX];
-	char vname[PATH_MAX];
-	size_t written = 0;
+	char vname[PATH_MAX], files[4][PATH_MAX];
+	struct store_file w[4];
+	bool written = false;
 	int v = 0, ret = -1;
 
 	if (!store_name_valid(name))
@@ -253,23 +254,24 @@ int store_version_write(const struct store *s, const char *name, const struct li
 	if (store_mkdirs(path, 0700, e) < 0)
 		return -1;
 	v = store_lineage_latest(s, name) + 1;
-	/* Each file's bytes are flushed before its rename, and the archive
-	 * directory once for the four names. */
-	for (; written < 4; written++) {
-		version_paths(s, name, v, written, path, sizeof(path));
-		if (store_write_file(path, data[written], strlen(data[written]),
-		                     written == 0 ? 0600 : 0644, STORE_SYNC_DATA, e) < 0)
-			goto out;
+	/* The four files are whole and their names durable before any link
+	 * names them: written and flushed together, then renamed, then the
+	 * archive directory flushed once (store_write_new). */
+	for (size_t i = 0; i < 4; i++) {
+		version_paths(s, name, v, i, files[i], sizeof(files[i]));
+		w[i] = (struct store_file){files[i], data[i], strlen(data[i]), i == 0 ? 0600 : 0644};
 	}
-	store_fsync_dir_of(path);
+	if (store_write_new(w, 4, e) < 0)
+		goto out;
+	written = true;
 	/* The four live/ links of version V go into a directory of their own,
 	 * live/.NAME-vV, and live/NAME is a symlink to it: switching that one
 	 * link with rename() moves all four files at once, so a reader (or a
 	 * crash) never sees the new key with the old certificate. Paths such
 	 * as live/NAME/fullchain.pem work as in certbot's layout. */
 	version_link_dir(s, name, v, vname, sizeof(vname), vdir, sizeof(vdir));
-	remove_link_dir(vdir); /* left by a crash before the switch */
-	if (mkdir(vdir, 0700) < 0) {
+	/* One left by a crash before the switch is made anew. */
+	if (mkdir(vdir, 0700) < 0 && (errno != EEXIST || (remove_link_dir(vdir), mkdir(vdir, 0700) < 0))) {
 		err_set_errno(e, EXIT_OP, errno, "cannot create %s: %s", vdir, strerror(errno));
 		goto out;
 	}
@@ -287,13 +289,10 @@ int store_version_write(const struct store *s, const char *name, const struct li
 	ret = 0;
 out:
 	/* Leave no partial version behind: remove what was written. */
-	if (ret < 0 && v > 0) {
-		for (size_t k = 0; k < written; k++) {
-			version_paths(s, name, v, k, path, sizeof(path));
-			unlink(path);
-		}
-		if (written == 4)
-			remove_link_dir(vdir);
+	if (ret < 0 && written) {
+		for (size_t i = 0; i < 4; i++)
+			unlink(files[i]);
+		remove_link_dir(vdir);
 	}
 	return ret;
 }
@@ -470,12 +469,15 @@ int store_keep(const char *path, struct store_kept *k, struct error *e)
 		return err_set(e, EXIT_USAGE, "path too long: %s", path);
 	/* A hard link costs no data blocks, so keeping and putting back work
 	 * on a full disk, and the text put back is the very same file. */
-	unlink(t.aside);
-	if (link(path, t.aside) == 0)
+	/* A copy left by a killed run goes first, also when PATH is gone. */
+	if (link(path, t.aside) == 0 ||
+	    (errno == EEXIST && unlink(t.aside) == 0 && link(path, t.aside) == 0))
 		t.existed = true;
 	else if (errno != ENOENT)
 		return err_set_errno(e, EXIT_OP, errno, "cannot keep a copy of %s: %s", path,
 		                     strerror(errno));
+	else
+		unlink(t.aside);
 	t.active = true;
 	*k = t;
 	return 0;

@@ -387,6 +387,47 @@ static void test_version_steps(struct store *s, const char *dir)
 	CHECK(file_is(conf, "C\n"));
 }
 
+/* store_write_new: every file with its mode, or, when one fails, none
+ * of them under either name. */
+static void test_write_new(const char *dir)
+{
+	char top[PATH_MAX], a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], *data = NULL;
+	struct error e = {0};
+	struct store_file w[3];
+
+	snprintf(top, sizeof(top), "%s/new", dir);
+	CHECK(mkdir(top, 0700) == 0);
+	snprintf(a, sizeof(a), "%s/key.pem", top);
+	snprintf(b, sizeof(b), "%s/cert.pem", top);
+	snprintf(c, sizeof(c), "%s/missing/chain.pem", top);
+	w[0] = (struct store_file){a, "KEY\n", 4, 0600};
+	w[1] = (struct store_file){b, "CERT\n", 5, 0644};
+	w[2] = (struct store_file){c, "CHAIN\n", 6, 0644};
+	/* The third cannot be created: the first two are not left. */
+	CHECK(store_write_new(w, 3, &e) < 0 && strstr(e.msg, "missing") != NULL);
+	CHECK(count_entries(top) == 0);
+	err_clear(&e);
+	/* The third cannot be renamed (a directory has its name): the two
+	 * renamed before it are removed again, and no temporary is left. */
+	snprintf(c, sizeof(c), "%s/chain.pem", top);
+	CHECK(mkdir(c, 0700) == 0);
+	snprintf(a, sizeof(a), "%s/chain.pem/x", top);
+	CHECK(mkdir(a, 0700) == 0);
+	snprintf(a, sizeof(a), "%s/key.pem", top);
+	CHECK(store_write_new(w, 3, &e) < 0 && strstr(e.msg, "cannot rename") != NULL);
+	CHECK(count_entries(top) == 1 && mode_of(a) == 0 && mode_of(b) == 0);
+	err_clear(&e);
+	snprintf(c, sizeof(c), "%s/chain.pem/x", top);
+	CHECK(rmdir(c) == 0);
+	snprintf(c, sizeof(c), "%s/chain.pem", top);
+	CHECK(rmdir(c) == 0);
+	CHECK(store_write_new(w, 3, &e) == 0);
+	CHECK(count_entries(top) == 3);
+	CHECK(mode_of(a) == 0600 && mode_of(b) == 0644 && mode_of(c) == 0644);
+	CHECK(store_read(c, 100, &data, NULL, &e) == 0 && strcmp(data, "CHAIN\n") == 0);
+	free(data);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/ah-store-XXXXXX", p[PATH_MAX], link[PATH_MAX];
@@ -513,6 +554,7 @@ int main(void)
 	test_locks(&s, dir);
 	test_tidy(&s, dir);
 	test_version_steps(&s, dir);
+	test_write_new(dir);
 
 	store_free(&s);
 	{

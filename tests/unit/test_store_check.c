@@ -7,8 +7,10 @@
 #include <linux/fs.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -144,6 +146,79 @@ static void test_lineage(const char *top)
 	store_free(&s);
 }
 
+/* Which file systems and labels let access(2) stand for a creation. */
+static void test_decides(void)
+{
+	CHECK(store_access_decides(0xEF53, NULL));          /* ext4, no security module */
+	CHECK(store_access_decides(0x58465342, ""));        /* XFS */
+	CHECK(store_access_decides(0x01021994, "unconfined")); /* tmpfs, AppArmor unconfined */
+	CHECK(!store_access_decides(0x6969, NULL));         /* NFS: the server decides */
+	CHECK(!store_access_decides(0x65735546, NULL));     /* FUSE */
+	CHECK(!store_access_decides(0x794C7630, NULL));     /* overlayfs */
+	CHECK(!store_access_decides(0xEF53, "acmehook (enforce)"));
+	CHECK(!store_access_decides(0xEF53, "system_u:system_r:certbot_t:s0"));
+	CHECK(!store_access_decides(0xEF53, "?"));
+}
+
+/* Whether the checks in TOP are made by access(2) for this process, as
+ * check.c decides it. */
+static bool checks_by_access(const char *top)
+{
+	char label[256];
+	struct statfs sf;
+	int fd = open("/proc/self/attr/current", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, label, sizeof(label) - 1);
+	const char *l = label;
+
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0)
+		l = "?";
+	else if (n < 0)
+		l = errno == EINVAL ? NULL : "?";
+	else {
+		while (n > 0 && (label[n - 1] == '\n' || label[n - 1] == '\0'))
+			n--;
+		label[n] = '\0';
+	}
+	return statfs(top, &sf) == 0 && store_access_decides((long)sf.f_type, l);
+}
+
+/* Where access(2) decides, a check creates nothing at all: no test file
+ * in any area, and no archive/NAME made and removed. */
+static void test_creates_nothing(const char *top)
+{
+	static const char *const areas[] = {"config/archive", "config/live", "config/renewal", "work"};
+	char conf[PATH_MAX], work[PATH_MAX], p[PATH_MAX], events[4096];
+	struct store s;
+	struct error e = {0};
+	int in;
+
+	if (!checks_by_access(top)) {
+		fprintf(stderr, "note: %s is tested by creating files here; skipping\n", top);
+		return;
+	}
+	pathf(conf, sizeof(conf), "%s/config", top);
+	pathf(work, sizeof(work), "%s/work", top);
+	CHECK(store_init(&s, conf, work, work, &e) == 0);
+	CHECK(store_check_lineage(&s, "first.example", &e) == 0);
+	in = inotify_init1(IN_NONBLOCK);
+	CHECK(in >= 0);
+	for (size_t i = 0; in >= 0 && i < 4; i++) {
+		pathf(p, sizeof(p), "%s/%s", top, areas[i]);
+		CHECK(inotify_add_watch(in, p, IN_CREATE | IN_DELETE) >= 0);
+	}
+	CHECK(store_check_lineage(&s, "new.example", &e) == 0);
+	CHECK(store_check_dir(work, 0700, &e) == 0);
+	CHECK(store_check_creatable(conf, &e) == 0);
+	CHECK(in >= 0 && read(in, events, sizeof(events)) < 0 && errno == EAGAIN);
+	if (in >= 0)
+		close(in);
+	pathf(p, sizeof(p), "%s/archive/new.example", conf);
+	CHECK(mode_of(p) == 0);
+	store_free(&s);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/ah-store-check-XXXXXX";
@@ -152,8 +227,12 @@ int main(void)
 	CHECK(top != NULL);
 	if (!top)
 		return check_done();
+	test_decides();
 	test_dir(top);
 	test_lineage(top);
+	rm_rf(top);
+	CHECK(mkdir(top, 0700) == 0);
+	test_creates_nothing(top);
 	rm_rf(top);
 	return check_done();
 }

@@ -102,23 +102,39 @@ static void test_modes(const char *top, bool root)
 }
 
 /* A link in a safe directory to a file in an unsafe one: the file can be
- * replaced through its own directory, so it is refused. */
+ * replaced through its own directory, so it is refused. So is a link to
+ * such a link (the file's directory is the last link's), and a path
+ * through a link to the unsafe directory itself (its stat judges the
+ * directory it leads to); each only once that directory is open. */
 static void test_link(const char *top)
 {
-	char safe[PATH_MAX], open_dir[PATH_MAX], target[PATH_MAX], link[PATH_MAX];
+	char safe[PATH_MAX], open_dir[PATH_MAX], target[PATH_MAX], link[PATH_MAX], hop[PATH_MAX],
+	    twice[PATH_MAX], dlink[PATH_MAX], via[PATH_MAX];
 	struct error e = {0};
 
 	pathf(safe, sizeof(safe), "%s/etc", top);
 	pathf(open_dir, sizeof(open_dir), "%s/open", top);
 	pathf(target, sizeof(target), "%s/cli.ini", open_dir);
 	pathf(link, sizeof(link), "%s/cli.ini", safe);
+	pathf(hop, sizeof(hop), "%s/hop.ini", safe);
+	pathf(twice, sizeof(twice), "%s/twice.ini", safe);
+	pathf(dlink, sizeof(dlink), "%s/conf.d", safe);
+	pathf(via, sizeof(via), "%s/cli.ini", dlink);
 	CHECK(mkdir(safe, 0755) == 0 && mkdir(open_dir, 0755) == 0);
 	put(target, "deploy-hook = true\n", 0644);
 	CHECK(symlink(target, link) == 0);
-	CHECK(judge(link, 0, &e) == 0);
+	CHECK(symlink(target, hop) == 0 && symlink(hop, twice) == 0);
+	CHECK(symlink(open_dir, dlink) == 0);
+	CHECK(judge(link, 0, &e) == 0 && judge(twice, 0, &e) == 0 && judge(via, 0, &e) == 0);
 	CHECK(chmod(open_dir, 0777) == 0);
 	CHECK(judge(link, 0, &e) < 0);
 	CHECK(strstr(e.msg, link) != NULL && strstr(e.msg, open_dir) != NULL);
+	err_clear(&e);
+	CHECK(judge(twice, 0, &e) < 0);
+	CHECK(strstr(e.msg, twice) != NULL && strstr(e.msg, open_dir) != NULL);
+	err_clear(&e);
+	CHECK(judge(via, 0, &e) < 0);
+	CHECK(strstr(e.msg, via) != NULL && strstr(e.msg, "writable by group or others") != NULL);
 	err_clear(&e);
 	chmod(open_dir, 0755);
 }
