@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -268,10 +269,30 @@ static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_soc
  * transfer; libcurl opens its few at the lowest free numbers. */
 #define FD_SCAN_MAX 256
 
+/* Mark in OPEN (FD_SCAN_MAX entries) the descriptors open now. The list
+ * of /proc/self/fd costs a few system calls; without /proc, every number
+ * is tried. */
 static void fds_open(unsigned char *open)
 {
-	for (int fd = 3; fd < FD_SCAN_MAX; fd++)
-		open[fd] = fcntl(fd, F_GETFD) >= 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	memset(open, 0, FD_SCAN_MAX);
+	if (!d) {
+		for (int fd = 3; fd < FD_SCAN_MAX; fd++)
+			open[fd] = fcntl(fd, F_GETFD) >= 0;
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		/* The list's own descriptor is closed again at once. */
+		if (*end == '\0' && end != de->d_name && fd >= 3 && fd < FD_SCAN_MAX &&
+		    fd != dirfd(d))
+			open[fd] = 1;
+	}
+	closedir(d);
 }
 
 /* libcurl 7.88 also makes a socketpair, without SOCK_CLOEXEC, to wake its
@@ -280,10 +301,13 @@ static void fds_open(unsigned char *open)
  * close-on-exec too. */
 static void fds_cloexec_new(const unsigned char *before)
 {
+	unsigned char now[FD_SCAN_MAX];
+
+	fds_open(now);
 	for (int fd = 3; fd < FD_SCAN_MAX; fd++) {
 		int fl;
 
-		if (before[fd] || (fl = fcntl(fd, F_GETFD)) < 0 || (fl & FD_CLOEXEC))
+		if (before[fd] || !now[fd] || (fl = fcntl(fd, F_GETFD)) < 0 || (fl & FD_CLOEXEC))
 			continue;
 		fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 	}
