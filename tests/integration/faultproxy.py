@@ -64,7 +64,7 @@ they are (removing them would break the request's signature).
 
 Every request and fault goes to --log; --counts FILE holds a JSON object
 of counters (requests by method and by path kind, requests Pebble
-accepted by path kind, faults by type),
+accepted by path kind, faults by type, TLS connections accepted),
 rewritten after each request. The port it listens on is written to
 --port-file once it accepts connections.
 """
@@ -112,7 +112,7 @@ class Proxy:
         self.rng = random.Random(args.seed)
         self.lock = threading.Lock()
         self.counts = {"requests": {}, "kinds": {}, "faults": {}, "forwarded": 0,
-                       "accepted": {}, "reset-after-forward": {}}
+                       "accepted": {}, "reset-after-forward": {}, "connections": {}}
         self.held = []
         self.logf = open(args.log, "a", buffering=1)
         up = args.upstream.rstrip("/")
@@ -191,6 +191,7 @@ class Proxy:
             self.log("TLS handshake failed: %s" % ex)
             raw.close()
             return
+        self.count("connections", "tls")
         try:
             rfile = conn.makefile("rb")
             while self.one_request(conn, rfile):

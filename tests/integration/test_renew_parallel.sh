@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # renew --parallel: ten lineages renewed four at a time over one directory
-# fetch, one account and one nonce pool; then the same with one lineage
+# fetch, one account, one nonce pool and a connection per thread (one
+# connection for each single issuance before them); then the same with one lineage
 # broken (the CA refuses its name): the nine others renew, each lineage's
 # results stay together on stdout, the pre and post hooks run once, and the
 # exit is 1 naming the broken one, whose certificate is untouched.
@@ -24,9 +25,14 @@ names=()
 for i in 0 1 2 3 4 5 6 7 8 9; do names+=("p$i.parallel.example.test"); done
 BROKEN=${names[6]}
 for n in "${names[@]}"; do
+  conns0=$(ah_proxy_count connections tls)
   ah_run certonly --webroot -w "$AH_WEBROOT" -d "$n" -n --agree-tos -m test@example.test \
     --server "$AH_DIR_URL"
   ah_expect_ok "certonly $n"
+  conns=$(($(ah_proxy_count connections tls) - conns0))
+  # One kept-alive connection carries the whole issuance, newOrder and
+  # finalize included.
+  check "certonly $n used one connection ($conns)" test "$conns" -eq 1
 done
 
 tokens() { find "$AH_WEBROOT/.well-known/acme-challenge" -type f 2>/dev/null | wc -l; }
@@ -43,6 +49,7 @@ nonces0=$(ah_proxy_count kinds nonce)
 accts0=$(ah_proxy_count accepted newAccount)
 orders0=$(ah_proxy_count accepted newOrder)
 challs0=$(ah_proxy_count accepted challenge)
+conns0=$(ah_proxy_count connections tls)
 # Orders placed and challenges answered by this run so far (requests the CA
 # took: a rejected nonce is retried and counted once). A paused worker
 # holds its order open, so orders in flight are the lineages renewed at
@@ -77,6 +84,8 @@ accts=$(($(ah_proxy_count accepted newAccount) - accts0))
 check "the directory was fetched once for ten lineages ($dirs)" test "$dirs" -eq 1
 check "the account was looked up once for ten lineages ($accts)" test "$accts" -eq 1
 check "at most one nonce asked for per thread ($nonces)" test "$nonces" -le 4
+conns=$(($(ah_proxy_count connections tls) - conns0))
+check "at most one connection per thread ($conns)" test "$conns" -ge 1 -a "$conns" -le 4
 check "the account record is back" test -n "$(find "$AH_CONFIG/accounts" -name regr.json)"
 check "no tokens left" ah_no_tokens
 
