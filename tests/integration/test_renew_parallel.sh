@@ -54,9 +54,19 @@ conns0=$(ah_proxy_count connections tls)
 # took: a rejected nonce is retried and counted once). A paused worker
 # holds its order open, so orders in flight are the lineages renewed at
 # once. Pebble 2.4 hands back an already valid authorization about once in
-# a hundred even at PEBBLE_AUTHZREUSE=0; such a worker pauses with no token
-# out, so tokens are checked against the challenges answered.
-in_flight() { echo $(($(ah_proxy_count accepted newOrder) - orders0)); }
+# a hundred even at PEBBLE_AUTHZREUSE=0, so tokens are checked against the
+# challenges answered.
+# A lineage whose authorization Pebble reused has no challenge to pause
+# at: its worker stores it and takes the next lineage, so orders of
+# lineages already renewed are not in flight.
+renewed() {
+  local n k=0
+  for n in "${names[@]}"; do
+    [ "$(ah_archive_versions "$n")" -ge 2 ] && k=$((k + 1))
+  done
+  echo "$k"
+}
+in_flight() { echo $(($(ah_proxy_count accepted newOrder) - orders0 - $(renewed))); }
 answered() { echo $(($(ah_proxy_count accepted challenge) - challs0)); }
 four_in_flight() { [ "$(in_flight)" -ge 4 ] && [ "$(tokens)" -ge "$(answered)" ]; }
 tp_start pid run1 ACMEHOOK_TESTPOINT=challenges-answered -- \
@@ -67,7 +77,14 @@ else
   fail "four lineages had their orders and challenges out at once ($(in_flight) orders, $(tokens) tokens)"
   tp_show run1
 fi
-check "no more than four at once ($(in_flight) orders)" test "$(in_flight)" -eq 4
+# Such a worker may still be storing its lineage when the others pause;
+# once it pauses at its next one, four are in flight, never five.
+four_exactly() { [ "$(in_flight)" -eq 4 ]; }
+if tp_until 30 four_exactly; then
+  pass "no more than four at once ($(in_flight) orders)"
+else
+  fail "no more than four at once ($(in_flight) orders)"
+fi
 check "every challenge answered is still out ($(tokens) tokens, $(answered) answered)" \
   test "$(tokens)" -eq "$(answered)" -a "$(tokens)" -ge 2
 tp_release challenges-answered
