@@ -17,6 +17,14 @@
 
 struct log;
 
+/* What a new order does with authorizations the CA holds valid already
+ * (acme/order_fresh.h). */
+enum acme_fresh {
+	ACME_FRESH_OFF = 0, /* take them: nothing to validate for their names */
+	ACME_FRESH_TRY,     /* deactivate them and order again; warn if that fails */
+	ACME_FRESH_REQUIRE, /* the same, and fail if that fails */
+};
+
 /* One CA as one order (or one thread) sees it. A view (acme_view) shares
  * the directory and the nonce pool of the struct acme it was made from,
  * read-only apart from the pool, which is safe for concurrent use; the
@@ -35,6 +43,7 @@ struct acme {
 	time_t deadline;          /* absolute end of the run's waits; 0: none */
 	const char *profile;      /* borrowed: newOrder's "profile", or NULL */
 	const char *replaces;     /* borrowed: newOrder's "replaces" (RFC 9773 §5), or NULL */
+	enum acme_fresh fresh;    /* reused authorizations in new orders */
 };
 
 struct acme_reply {

@@ -20,6 +20,7 @@
 #include "acme/objects.h"
 #include "acme/order_lost.h"
 #include "acme/order_finish.h"
+#include "acme/order_fresh.h"
 #include "acme/order_new.h"
 #include "acme/order_poll.h"
 #include "base/log.h"
@@ -473,6 +474,55 @@ out:
 	return ret;
 }
 
+/* Place the order as place_order does; when A asks for fresh
+ * authorizations, deactivate those the CA reused and place it again, up
+ * to ORDER_FRESH_TRIES orders. The orders left behind expire at the CA. */
+static int place_fresh_order(struct acme *a, struct log *log, const struct routed_name *names,
+                             size_t n, struct obj_order *ord, char **order_url, struct error *e)
+{
+	int reused = 0;
+
+	for (int tries = 1;; tries++) {
+		if (place_order(a, log, names, n, ord, order_url, e) < 0)
+			return -1;
+		if (a->fresh == ACME_FRESH_OFF)
+			return 0;
+		if (tries == ORDER_FRESH_TRIES) {
+			reused = -2;
+		} else {
+			reused = order_deactivate_reused(a, log, ord, e);
+			if (reused == 0)
+				return 0;
+			if (reused > 0) {
+				log_msg(log, LVL_INFO, "Placing the order again, for fresh authorizations");
+				obj_order_free(ord);
+				free(*order_url);
+				*order_url = NULL;
+				continue;
+			}
+		}
+		/* The CA keeps reusing, or would not deactivate: a dry run
+		 * goes on with what it has, as certbot's does. */
+		if (a->fresh == ACME_FRESH_REQUIRE) {
+			if (reused == -2)
+				err_set(e, EXIT_OP, "the CA still reuses a valid authorization in order %s "
+				        "after %d orders; the names cannot all be validated again now",
+				        *order_url, ORDER_FRESH_TRIES);
+			else
+				err_prefix(e, "cannot get fresh authorizations for order %s", *order_url);
+			obj_order_free(ord);
+			free(*order_url);
+			*order_url = NULL;
+			return -1;
+		}
+		log_msg(log, LVL_WARN, "Could not get fresh authorizations for every name (%s); the "
+		        "dry run goes on, but may not show whether every challenge works",
+		        reused == -2 ? "the CA keeps reusing them" : e->msg);
+		err_clear(e);
+		return 0;
+	}
+}
+
 /* Fetch every authorization ORD lists into ZS (room for N), counting
  * them in *NZ as they are set up so the caller frees exactly those, and
  * sort them into the order the user gave the names. */
@@ -614,7 +664,7 @@ int order_issue(struct acme *a, struct log *log, const struct order_dns *dns,
 	if (j && j->resume && (resumed = resume_order(a, log, j, &ord, &order_url, e)) < 0)
 		goto out;
 	if (!resumed) {
-		if (place_order(a, log, names, n, &ord, &order_url, e) < 0)
+		if (place_fresh_order(a, log, names, n, &ord, &order_url, e) < 0)
 			goto out;
 		if (j && record_order(a, j, names, n, order_url, e) < 0)
 			goto out;

@@ -285,6 +285,10 @@ static int run_order(struct engine *eng, const struct settings *s, struct acme *
 		replaces = due_live_cert_id(eng, name);
 	a->profile = s->preferred_profile;
 	a->replaces = replaces;
+	/* A dry run proves the challenges work only if it presents them. */
+	a->fresh = s->revalidate == 1      ? ACME_FRESH_REQUIRE
+	           : eng->base.dry_run > 0 ? ACME_FRESH_TRY
+	                                   : ACME_FRESH_OFF;
 	if (order_issue(a, &eng->log, &dns, rt->names, rt->n_names, name ? &jr : NULL, csr, csr_len,
 	                &res, e) < 0)
 		goto out;

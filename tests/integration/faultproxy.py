@@ -57,6 +57,9 @@ Renewal information (RFC 9773) and profiles, which Pebble 2.4 lacks:
                        name it lists (one a line) with a rejectedIdentifier
                        problem, as a CA whose policy forbids the name; the
                        file is read again for every newOrder
+  --refuse-deactivation  answer every request to deactivate an
+                       authorization with an unauthorized problem, as a CA
+                       that does not let clients deactivate them
 
 Pebble 2.4 decodes newOrder with Go's encoding/json, which ignores
 members it does not know, so "profile" and "replaces" are forwarded as
@@ -323,6 +326,15 @@ class Proxy:
                                       "detail": "the certificate to replace is unknown",
                                       "status": 400}).encode())
                 return not self.args.close
+        if (kind == "authz" and method == "POST" and self.args.refuse_deactivation and
+                self.jws_payload(body) == {"status": "deactivated"}):
+            self.count("faults", "refuse-deactivation")
+            self.log("fault refused deactivation %s" % path)
+            self.send(conn, 403, "Forbidden", [("Content-Type", "application/problem+json")],
+                      json.dumps({"type": "urn:ietf:params:acme:error:unauthorized",
+                                  "detail": "authorizations cannot be deactivated here",
+                                  "status": 403}).encode())
+            return not self.args.close
         status, reason, rheaders, rbody = self.forward(method, path, headers, body)
         if status < 400:
             self.count("accepted", kind)
@@ -494,6 +506,7 @@ def main():
     p.add_argument("--record-orders")
     p.add_argument("--refuse-replaces", action="store_true")
     p.add_argument("--refuse-names-file")
+    p.add_argument("--refuse-deactivation", action="store_true")
     Proxy(p.parse_args()).serve()
 
 

@@ -41,7 +41,9 @@ ah_run certonly -c "$AH_T/cli.ini" -n -d bad.example.test
 ah_expect_fail nz 'broken-site' "a failing instance is named in the error"
 check "the error has no numbered instance" bash -c "! grep -qE 'webroot#[0-9]' '$AH_ERR'"
 
-ah_run renew --force-renewal --cert-name inst.example.test -v
+# --revalidate: the renewal must present its challenge through site-a
+# even when the CA still holds the name's authorization valid.
+ah_run renew --force-renewal --revalidate --cert-name inst.example.test -v
 ah_expect_ok "renew of the lineage made through site-a"
 check "the renewal names site-a" grep -qF "webroot[site-a]" "$AH_ERR"
 ah_verify_cert inst.example.test

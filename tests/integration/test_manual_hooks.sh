@@ -106,7 +106,9 @@ check "the renewal file keeps the hooks under certbot's names" \
 check "the renewal file keeps the preferred challenge" grep -qx 'preferred_challenges = dns-01' "$CONF"
 
 : >"$LOG"
-ah_run renew --force-renewal "${AH_DNS_FLAGS[@]}"
+# --revalidate: both challenges are presented even when the CA still
+# holds an authorization valid.
+ah_run renew --force-renewal --revalidate "${AH_DNS_FLAGS[@]}"
 ah_expect_ok "renew --force-renewal runs the stored hooks"
 ah_verify_cert example.test example.test '*.example.test'
 check "renewal ran both hooks for both challenges over dns-01" \

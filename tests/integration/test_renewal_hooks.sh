@@ -72,7 +72,9 @@ serialC=$(ah_serial "$AH_CONFIG/live/$C/cert.pem")
 : >"$LOG"
 # One lineage after another, so that the lineages' hooks come in a fixed
 # order (test_renew_parallel.sh covers the hooks of a parallel run).
-ah_run renew --force-renewal --parallel 1
+# --revalidate: C's validation must fail even when the CA still holds
+# its authorization valid.
+ah_run renew --force-renewal --revalidate --parallel 1
 ah_expect_fail 1 "1 of the renewals failed" "renew with $C failing exits 1"
 want="dir-pre-10-first dir-pre-20-second pre deploy dir-deploy-10-dir deploy dir-deploy-10-dir"
 want="$want failure post dir-post-10-dir"
