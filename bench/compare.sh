@@ -20,7 +20,10 @@
 # Environment: BENCH_N (default 5), BENCH_NAMES (names per certificate,
 # default 1), BENCH_SCENARIOS (default "fresh reuse"; "reuse" alone skips
 # the new-account runs), BENCH_CLIENTS (default
-# "acmehook certbot lego uacme"), BENCH_TIMEOUT (seconds per run, default 120),
+# "acmehook certbot lego uacme"; two reference rows may be added: "floor",
+# bench/floor.c, which only initialises libcurl and GETs the directory over
+# one TLS connection, the least a libcurl-based client does, and "harness",
+# `true` under the same wrappers), BENCH_TIMEOUT (seconds per run, default 120),
 # BENCH_OUT (also write the markdown to this file), BENCH_RAW (write every
 # sample as TSV to this file), BENCH_STARTUP=0 (no start-up table),
 # BENCH_NO_INSTALL=1 (never apt-get), AH_BIN (the acmehook binary, default
@@ -105,6 +108,13 @@ mkdir -p "$UACME_CADIR"
 cp "$AH_CA_BUNDLE" "$UACME_CADIR/pebble-tls.pem"
 cp "$AH_CA_BUNDLE" "$UACME_CADIR/ca-certificates.crt"
 bench_snapshot_acmehook "$B/acmehook-build" || blog "no acmehook binary at $AH_BIN"
+FLOOR_BIN="$B/floor"
+FLOOR_ERR=""
+if [[ " ${CLIENTS[*]} " == *" floor "* ]]; then
+  # shellcheck disable=SC2046
+  cc -O2 "$BENCH_DIR/floor.c" -o "$FLOOR_BIN" $(pkg-config --cflags --libs libcurl) \
+    2>"$B/floor-cc.log" || FLOOR_ERR="cannot build bench/floor.c: $(tail -n 1 "$B/floor-cc.log")"
+fi
 blog "Pebble at $AH_DIR_URL, webroot $AH_WEBROOT (nginx :$AH_HTTP_PORT), DNS :$AH_DNS_PORT"
 
 # ------------------------------------------------------------- clients
@@ -115,6 +125,8 @@ client_version() {
     certbot) certbot --version 2>&1 | awk '{print $2; exit}' ;;
     lego) dpkg-query -W -f='${Version}' lego 2>/dev/null || lego --version 2>&1 | awk '{print $3}' ;;
     uacme) uacme -V 2>&1 | awk '/version/ {print $3; exit}' ;;
+    floor) echo "libcurl $(pkg-config --modversion libcurl 2>/dev/null)" ;;
+    harness) echo "-" ;;
   esac
 }
 
@@ -122,6 +134,8 @@ client_version() {
 client_missing() {
   case $1 in
     acmehook) [ -x "$AH_BIN" ] || echo "binary not found at $AH_BIN (build first)" ;;
+    floor) [ -z "$FLOOR_ERR" ] || echo "$FLOOR_ERR" ;;
+    harness) ;;
     uacme)
       if ! command -v uacme >/dev/null; then
         echo "${INSTALL_ERR[uacme]:-uacme not installed}"
@@ -168,6 +182,8 @@ client_cmd() {
         --email bench@example.test --key-type ec256 "${flags[@]}"
         --http --http.webroot "$AH_WEBROOT" --path "$s" run)
       ;;
+    floor) CMD=("$FLOOR_BIN" "$AH_DIR_URL" "$AH_CA_BUNDLE") ;;
+    harness) CMD=(true) ;;
     uacme)
       # "new" registers the account (fresh state only), then "issue".
       # shellcheck disable=SC2016
@@ -191,6 +207,7 @@ cert_file() {
     acmehook | certbot) echo "$2/config/live/$3/fullchain.pem" ;;
     lego) echo "$2/certificates/$3.crt" ;;
     uacme) echo "$2/$3/cert.pem" ;;
+    floor | harness) ;; # they issue nothing: exit 0 is their success
   esac
 }
 
@@ -239,7 +256,8 @@ measure() {
     ok=0
     reason="exit $rc: $(last_error "$p.err" "$p.out")"
     [ "$rc" -eq 124 ] && reason="timed out after ${RUN_TIMEOUT}s"
-  elif ! cert_ok "$(cert_file "$client" "$s" "$name")" "$name"; then
+  elif [ -n "$(cert_file "$client" "$s" "$name")" ] &&
+    ! cert_ok "$(cert_file "$client" "$s" "$name")" "$name"; then
     ok=0
     reason="exit 0 but no certificate for $name that verifies against Pebble's root"
   fi

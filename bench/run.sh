@@ -53,6 +53,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 blog "one name, $N1 runs per client"
 BENCH_N=$N1 BENCH_NAMES=1 BENCH_SCENARIOS=reuse BENCH_RAW="$W/raw1.tsv" \
+  BENCH_CLIENTS="acmehook certbot lego uacme floor harness" \
   BENCH_OUT="$W/compare1.md" bash "$BENCH_DIR/compare.sh" >/dev/null
 blog "ten names, $N10 runs per client"
 BENCH_N=$N10 BENCH_NAMES=10 BENCH_SCENARIOS=reuse BENCH_STARTUP=0 BENCH_RAW="$W/raw10.tsv" \
@@ -235,7 +236,7 @@ done
 
 R1=$W/raw1.tsv R10=$W/raw10.tsv
 declare -A W1 W10 C1 RSS OK1 OK10
-for c in acmehook uacme certbot lego; do
+for c in acmehook uacme certbot lego floor harness; do
   W1[$c]=$(med "$R1" "$c" wall_ms)
   W10[$c]=$(med "$R10" "$c" wall_ms)
   C1[$c]=$(med "$R1" "$c" cpu_ms)
@@ -296,6 +297,25 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"; 
     "$(slow "$R1" uacme)" "${OK1[uacme]%%/*}" "$(slow "$R10" uacme)"
   printf 'its %s ten-name runs took 1 s or more; the medians above are over all its runs.\n\n' \
     "${OK10[uacme]%%/*}"
+
+  printf '### The floor under these targets\n\n'
+  printf 'Timed in the same runs, interleaved with the clients: `bench/floor.c`, which only\n'
+  printf 'initialises libcurl, opens one TLS connection to Pebble and GETs the directory (the\n'
+  printf 'least any client built on libcurl does), and `true` under the same wrappers.\n\n'
+  printf '| | wall | CPU | peak RSS | runs ok |\n|---|---|---|---|---|\n'
+  printf '| libcurl, one HTTPS GET (floor.c) | %s s | %s s | %s MiB | %s |\n' "$(secs "${W1[floor]}")" \
+    "$(secs "${C1[floor]}")" "$(mib "${RSS[floor]}")" "${OK1[floor]}"
+  printf '| `true` (timeout, GNU time) | %s s | %s s | %s MiB | %s |\n' "$(secs "${W1[harness]}")" \
+    "$(secs "${C1[harness]}")" "$(mib "${RSS[harness]}")" "${OK1[harness]}"
+  printf '| the targets | %s s (0.15x uacme'"'"'s) | %s s (half of lego'"'"'s) | 11.0 MiB | |\n\n' \
+    "$(awk -v w="${W1[uacme]}" 'BEGIN { if (w == "-") print "-"; else printf "%.3f", w * 0.15 / 1000 }')" \
+    "$(awk -v c="${C1[lego]}" 'BEGIN { if (c == "-") print "-"; else printf "%.3f", c / 2000 }')"
+  printf 'Where the floor is above a target, no client on Debian'"'"'s libcurl meets it, since\n'
+  printf 'an issuance needs that request and about eight more. Over the floor, acmehook'"'"'s\n'
+  printf 'issuance takes %s ms more wall time, %s ms more CPU and %s MiB more memory.\n\n' \
+    "$(awk -v a="${W1[acmehook]}" -v b="${W1[floor]}" 'BEGIN { if (a == "-" || b == "-") print "-"; else print a - b }')" \
+    "$(awk -v a="${C1[acmehook]}" -v b="${C1[floor]}" 'BEGIN { if (a == "-" || b == "-") print "-"; else print a - b }')" \
+    "$(awk -v a="${RSS[acmehook]}" -v b="${RSS[floor]}" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%.1f", (a - b) / 1024 }')"
 
   printf '### Memory\n\n'
   printf 'Peak RSS (GNU time, median of 9) of programs that only start:\n\n'
