@@ -60,6 +60,8 @@ Renewal information (RFC 9773) and profiles, which Pebble 2.4 lacks:
   --refuse-deactivation  answer every request to deactivate an
                        authorization with an unauthorized problem, as a CA
                        that does not let clients deactivate them
+  --deactivation-stays-valid  forward it, and answer with the authorization
+                       Pebble sent back, its status changed to "valid"
 
 Pebble 2.4 decodes newOrder with Go's encoding/json, which ignores
 members it does not know, so "profile" and "replaces" are forwarded as
@@ -348,6 +350,16 @@ class Proxy:
             self.reset(conn)
             return False
         rheaders, rbody = self.rewrite(kind, rheaders, rbody)
+        if (kind == "authz" and method == "POST" and self.args.deactivation_stays_valid and
+                status < 400 and self.jws_payload(body) == {"status": "deactivated"}):
+            try:
+                authz = json.loads(rbody)
+                authz["status"] = "valid"
+                rbody = json.dumps(authz).encode()
+                self.count("faults", "deactivation-stays-valid")
+                self.log("fault deactivation answered as valid %s" % path)
+            except ValueError:
+                pass
         if rated and self.draw(self.args.rate_bad_nonce):
             rheaders = [(n, "not/base64url+nonce==" if n.lower() == "replay-nonce" else v)
                         for n, v in rheaders]
@@ -507,6 +519,7 @@ def main():
     p.add_argument("--refuse-replaces", action="store_true")
     p.add_argument("--refuse-names-file")
     p.add_argument("--refuse-deactivation", action="store_true")
+    p.add_argument("--deactivation-stays-valid", action="store_true")
     Proxy(p.parse_args()).serve()
 
 

@@ -6,7 +6,8 @@
 # again, so the challenge is presented and fetched by the CA. Through a
 # CA that refuses deactivation, --revalidate fails naming the order and
 # leaves the lineage and the work dir as they were, while a dry run warns
-# and goes on with what it has.
+# and goes on with what it has. A CA that answers a deactivation with the
+# authorization still valid fails --revalidate the same way.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -82,4 +83,18 @@ ah_expect_ok "a dry run through it still succeeds"
 check "it warns that it could not get fresh authorizations" \
   ah_output_matches "Could not get fresh authorizations for every name .*unauthorized"
 check "and changed nothing" test "$(ah_snapshot)" = "$before"
+
+# --- a CA that says the authorization is still valid ---
+C=valid.reval.example.test
+ah_start_faultproxy --deactivation-stays-valid
+common=(-n --agree-tos -m test@example.test --server "$AH_DIR_URL")
+ah_run certonly --webroot -w "$AH_WEBROOT" -d "$C" "${common[@]}"
+ah_expect_ok "certonly $C through a CA that answers deactivation with valid"
+serial=$(ah_serial "$AH_CONFIG/live/$C/cert.pem")
+ah_run renew --force-renewal --revalidate --cert-name "$C"
+ah_expect_fail 1 "left the authorization for $C at https://[^ ]+ valid, not deactivated" \
+  "--revalidate fails when the CA answers the deactivation with valid, naming the name"
+check "the answer was the proxy's" test "$(ah_proxy_count faults deactivation-stays-valid)" -ge 1
+check "$C keeps its certificate" test "$(ah_serial "$AH_CONFIG/live/$C/cert.pem")" = "$serial"
+check "no order record is left" test -z "$(find "$AH_WORK/orders" -type f 2>/dev/null)"
 ah_finish
