@@ -474,52 +474,62 @@ out:
 	return ret;
 }
 
+/* Forget the order place_order set, to place another. */
+static void drop_order(struct obj_order *ord, char **order_url)
+{
+	obj_order_free(ord);
+	free(*order_url);
+	*order_url = NULL;
+}
+
 /* Place the order as place_order does; when A asks for fresh
  * authorizations, deactivate those the CA reused and place it again, up
- * to ORDER_FRESH_TRIES orders. The orders left behind expire at the CA. */
+ * to ORDER_FRESH_TRIES orders; the last one is only looked at. The orders
+ * left behind expire at the CA. */
 static int place_fresh_order(struct acme *a, struct log *log, const struct routed_name *names,
                              size_t n, struct obj_order *ord, char **order_url, struct error *e)
 {
-	int reused = 0;
+	enum acme_fresh want = a->fresh;
 
 	for (int tries = 1;; tries++) {
+		bool last = tries == ORDER_FRESH_TRIES;
+		int valid;
+
 		if (place_order(a, log, names, n, ord, order_url, e) < 0)
 			return -1;
-		if (a->fresh == ACME_FRESH_OFF)
+		if (want == ACME_FRESH_OFF)
 			return 0;
-		if (tries == ORDER_FRESH_TRIES) {
-			reused = -2;
-		} else {
-			reused = order_deactivate_reused(a, log, ord, e);
-			if (reused == 0)
-				return 0;
-			if (reused > 0) {
-				log_msg(log, LVL_INFO, "Placing the order again, for fresh authorizations");
-				obj_order_free(ord);
-				free(*order_url);
-				*order_url = NULL;
-				continue;
-			}
+		valid = order_deactivate_reused(a, log, ord, !last, e);
+		if (valid == 0)
+			return 0;
+		if (valid > 0 && !last) {
+			log_msg(log, LVL_INFO, "Placing the order again, for fresh authorizations");
+			drop_order(ord, order_url);
+			continue;
 		}
-		/* The CA keeps reusing, or would not deactivate: a dry run
-		 * goes on with what it has, as certbot's does. */
-		if (a->fresh == ACME_FRESH_REQUIRE) {
-			if (reused == -2)
+		/* The CA would not deactivate one, or keeps reusing them. */
+		if (want == ACME_FRESH_REQUIRE) {
+			if (valid > 0)
 				err_set(e, EXIT_OP, "the CA still reuses a valid authorization in order %s "
 				        "after %d orders; the names cannot all be validated again now",
 				        *order_url, ORDER_FRESH_TRIES);
 			else
 				err_prefix(e, "cannot get fresh authorizations for order %s", *order_url);
-			obj_order_free(ord);
-			free(*order_url);
-			*order_url = NULL;
+			drop_order(ord, order_url);
 			return -1;
 		}
+		/* A dry run goes on with what it has, as certbot's does. */
 		log_msg(log, LVL_WARN, "Could not get fresh authorizations for every name (%s); the "
 		        "dry run goes on, but may not show whether every challenge works",
-		        reused == -2 ? "the CA keeps reusing them" : e->msg);
+		        valid > 0 ? "the CA keeps reusing them" : e->msg);
 		err_clear(e);
-		return 0;
+		if (valid > 0)
+			return 0;
+		/* A failed deactivation may have followed a good one, which
+		 * leaves this order unable to become ready: order once more,
+		 * taking what the CA reuses. */
+		want = ACME_FRESH_OFF;
+		drop_order(ord, order_url);
 	}
 }
 

@@ -8,7 +8,7 @@
 
 /* Deactivate the authorization at URL for IDENT (RFC 8555 §7.5.2): the
  * CA's answer must be the authorization, deactivated. */
-static int deactivate(struct acme *a, const char *url, const char *ident, struct error *e)
+static int deactivate_one(struct acme *a, const char *url, const char *ident, struct error *e)
 {
 	struct acme_reply r = {0};
 	enum obj_status st = OBJ_ST_NONE;
@@ -30,7 +30,7 @@ out:
 }
 
 int order_deactivate_reused(struct acme *a, struct log *log, const struct obj_order *ord,
-                            struct error *e)
+                            bool deactivate, struct error *e)
 {
 	int count = 0;
 
@@ -45,13 +45,11 @@ int order_deactivate_reused(struct acme *a, struct log *log, const struct obj_or
 			goto next;
 		rc = 0;
 		if (az.status == OBJ_ST_VALID) {
-			rc = deactivate(a, url, az.id.value, e);
-			if (rc == 0) {
+			count++;
+			if (deactivate && (rc = deactivate_one(a, url, az.id.value, e)) == 0)
 				log_msg(log, LVL_INFO, "Deactivated the CA's valid authorization for "
 				        "%s%s, so that it is validated again", az.wildcard ? "*." : "",
 				        az.id.value);
-				count++;
-			}
 		}
 next:
 		obj_authz_free(&az);

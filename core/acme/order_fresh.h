@@ -6,6 +6,8 @@
 #ifndef ACMEHOOK_ACME_ORDER_FRESH_H
 #define ACMEHOOK_ACME_ORDER_FRESH_H
 
+#include <stdbool.h>
+
 #include "acme/objects.h"
 #include "base/err.h"
 
@@ -16,10 +18,11 @@ struct log;
  * authorizations: a CA may hold several valid ones for a name. */
 #define ORDER_FRESH_TRIES 3
 
-/* Deactivate every authorization of ORD that the CA holds valid already.
- * Returns how many were valid and are now deactivated (0: the order is
- * fresh as it is); -1 when one could not be fetched or deactivated. */
+/* Find the authorizations of ORD that the CA holds valid already and,
+ * with DEACTIVATE, deactivate them. Returns how many were valid (0: the
+ * order is fresh as it is); -1 when one could not be fetched or
+ * deactivated. */
 int order_deactivate_reused(struct acme *a, struct log *log, const struct obj_order *ord,
-                            struct error *e);
+                            bool deactivate, struct error *e);
 
 #endif

@@ -62,6 +62,8 @@ Renewal information (RFC 9773) and profiles, which Pebble 2.4 lacks:
                        that does not let clients deactivate them
   --deactivation-stays-valid  forward it, and answer with the authorization
                        Pebble sent back, its status changed to "valid"
+  --deactivation-ignored  answer it {"status": "deactivated"} without
+                       forwarding it: Pebble keeps the authorization valid
 
 Pebble 2.4 decodes newOrder with Go's encoding/json, which ignores
 members it does not know, so "profile" and "replaces" are forwarded as
@@ -337,6 +339,13 @@ class Proxy:
                                   "detail": "authorizations cannot be deactivated here",
                                   "status": 403}).encode())
             return not self.args.close
+        if (kind == "authz" and method == "POST" and self.args.deactivation_ignored and
+                self.jws_payload(body) == {"status": "deactivated"}):
+            self.count("faults", "deactivation-ignored")
+            self.log("fault deactivation ignored %s" % path)
+            self.send(conn, 200, "OK", [("Content-Type", "application/json")],
+                      json.dumps({"status": "deactivated"}).encode())
+            return not self.args.close
         status, reason, rheaders, rbody = self.forward(method, path, headers, body)
         if status < 400:
             self.count("accepted", kind)
@@ -520,6 +529,7 @@ def main():
     p.add_argument("--refuse-names-file")
     p.add_argument("--refuse-deactivation", action="store_true")
     p.add_argument("--deactivation-stays-valid", action="store_true")
+    p.add_argument("--deactivation-ignored", action="store_true")
     Proxy(p.parse_args()).serve()
 
 

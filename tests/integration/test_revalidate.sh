@@ -7,7 +7,9 @@
 # CA that refuses deactivation, --revalidate fails naming the order and
 # leaves the lineage and the work dir as they were, while a dry run warns
 # and goes on with what it has. A CA that answers a deactivation with the
-# authorization still valid fails --revalidate the same way.
+# authorization still valid fails --revalidate the same way. One that says
+# it deactivated it but keeps reusing it costs three orders; then
+# --revalidate fails and a dry run warns and goes on.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -97,4 +99,25 @@ ah_expect_fail 1 "left the authorization for $C at https://[^ ]+ valid, not deac
 check "the answer was the proxy's" test "$(ah_proxy_count faults deactivation-stays-valid)" -ge 1
 check "$C keeps its certificate" test "$(ah_serial "$AH_CONFIG/live/$C/cert.pem")" = "$serial"
 check "no order record is left" test -z "$(find "$AH_WORK/orders" -type f 2>/dev/null)"
+
+# --- a CA that says it deactivated the authorization but keeps reusing it ---
+D=ignored.reval.example.test
+ah_start_faultproxy --deactivation-ignored
+common=(-n --agree-tos -m test@example.test --server "$AH_DIR_URL")
+ah_run certonly --webroot -w "$AH_WEBROOT" -d "$D" "${common[@]}"
+ah_expect_ok "certonly $D through a CA that ignores deactivation"
+serial=$(ah_serial "$AH_CONFIG/live/$D/cert.pem")
+o0=$(orders)
+ah_run renew --force-renewal --revalidate --cert-name "$D"
+ah_expect_fail 1 "the CA still reuses a valid authorization in order https://[^ ]+ after 3 orders" \
+  "--revalidate gives up after three orders, naming the last"
+check "three orders were placed" test "$(orders)" -eq $((o0 + 3))
+check "two deactivations were asked for (the third order is only looked at)" \
+  test "$(ah_proxy_count faults deactivation-ignored)" -eq 2
+check "$D keeps its certificate" test "$(ah_serial "$AH_CONFIG/live/$D/cert.pem")" = "$serial"
+check "no order record is left" test -z "$(find "$AH_WORK/orders" -type f 2>/dev/null)"
+ah_run renew --dry-run --cert-name "$D"
+ah_expect_ok "a dry run through it still succeeds"
+check "it warns that the CA keeps reusing them" \
+  ah_output_matches "Could not get fresh authorizations for every name \(the CA keeps reusing them\)"
 ah_finish
