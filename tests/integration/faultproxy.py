@@ -57,13 +57,13 @@ Renewal information (RFC 9773) and profiles, which Pebble 2.4 lacks:
                        name it lists (one a line) with a rejectedIdentifier
                        problem, as a CA whose policy forbids the name; the
                        file is read again for every newOrder
-  --refuse-deactivation  answer every request to deactivate an
-                       authorization with an unauthorized problem, as a CA
-                       that does not let clients deactivate them
-  --deactivation-stays-valid  forward it, and answer with the authorization
-                       Pebble sent back, its status changed to "valid"
-  --deactivation-ignored  answer it {"status": "deactivated"} without
-                       forwarding it: Pebble keeps the authorization valid
+  --deactivation refuse|ignore|stays-valid  what a request to deactivate
+                       an authorization gets: an unauthorized problem, as
+                       from a CA that does not let clients deactivate them
+                       (refuse); {"status": "deactivated"} without being
+                       forwarded, so Pebble keeps the authorization valid
+                       (ignore); forwarded, with Pebble's answer changed to
+                       "status": "valid" (stays-valid)
 
 Pebble 2.4 decodes newOrder with Go's encoding/json, which ignores
 members it does not know, so "profile" and "replaces" are forwarded as
@@ -330,19 +330,19 @@ class Proxy:
                                       "detail": "the certificate to replace is unknown",
                                       "status": 400}).encode())
                 return not self.args.close
-        if (kind == "authz" and method == "POST" and self.args.refuse_deactivation and
+        deactivation = None
+        if (self.args.deactivation and kind == "authz" and method == "POST" and
                 self.jws_payload(body) == {"status": "deactivated"}):
-            self.count("faults", "refuse-deactivation")
-            self.log("fault refused deactivation %s" % path)
+            deactivation = self.args.deactivation
+            self.count("faults", "deactivation-" + deactivation)
+            self.log("fault deactivation %s %s" % (deactivation, path))
+        if deactivation == "refuse":
             self.send(conn, 403, "Forbidden", [("Content-Type", "application/problem+json")],
                       json.dumps({"type": "urn:ietf:params:acme:error:unauthorized",
                                   "detail": "authorizations cannot be deactivated here",
                                   "status": 403}).encode())
             return not self.args.close
-        if (kind == "authz" and method == "POST" and self.args.deactivation_ignored and
-                self.jws_payload(body) == {"status": "deactivated"}):
-            self.count("faults", "deactivation-ignored")
-            self.log("fault deactivation ignored %s" % path)
+        if deactivation == "ignore":
             self.send(conn, 200, "OK", [("Content-Type", "application/json")],
                       json.dumps({"status": "deactivated"}).encode())
             return not self.args.close
@@ -359,14 +359,11 @@ class Proxy:
             self.reset(conn)
             return False
         rheaders, rbody = self.rewrite(kind, rheaders, rbody)
-        if (kind == "authz" and method == "POST" and self.args.deactivation_stays_valid and
-                status < 400 and self.jws_payload(body) == {"status": "deactivated"}):
+        if deactivation == "stays-valid" and status < 400:
             try:
                 authz = json.loads(rbody)
                 authz["status"] = "valid"
                 rbody = json.dumps(authz).encode()
-                self.count("faults", "deactivation-stays-valid")
-                self.log("fault deactivation answered as valid %s" % path)
             except ValueError:
                 pass
         if rated and self.draw(self.args.rate_bad_nonce):
@@ -527,9 +524,7 @@ def main():
     p.add_argument("--record-orders")
     p.add_argument("--refuse-replaces", action="store_true")
     p.add_argument("--refuse-names-file")
-    p.add_argument("--refuse-deactivation", action="store_true")
-    p.add_argument("--deactivation-stays-valid", action="store_true")
-    p.add_argument("--deactivation-ignored", action="store_true")
+    p.add_argument("--deactivation", choices=["refuse", "ignore", "stays-valid"])
     Proxy(p.parse_args()).serve()
 
 

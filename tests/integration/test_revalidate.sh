@@ -24,6 +24,23 @@ ACCESS="$AH_LOGS/nginx-access.log"
 fetched() { grep -c 'GET /.well-known/acme-challenge/.*LetsEncrypt-Pebble-VA' "$ACCESS" || true; }
 orders() { grep -c 'Added order' "$AH_PEBBLE_LOG" || true; }
 common=(-n --agree-tos -m test@example.test --server "$AH_DIR_URL")
+# behind_proxy NAME MODE: a fault proxy answering deactivations as MODE
+# (faultproxy.py --deactivation) in front of Pebble; NAME issued through
+# it (SERIAL: its certificate's serial), then renewed with --revalidate,
+# for the caller to check how that failed.
+behind_proxy() {
+  ah_start_faultproxy --deactivation "$2"
+  ah_run certonly --webroot -w "$AH_WEBROOT" -d "$1" -n --agree-tos -m test@example.test \
+    --server "$AH_DIR_URL"
+  ah_expect_ok "certonly $1 through a CA whose deactivations are: $2"
+  SERIAL=$(ah_serial "$AH_CONFIG/live/$1/cert.pem")
+  ah_run renew --force-renewal --revalidate --cert-name "$1"
+}
+# kept NAME: NAME still serves SERIAL, and no order record is left.
+kept() {
+  check "$1 keeps its certificate" test "$(ah_serial "$AH_CONFIG/live/$1/cert.pem")" = "$SERIAL"
+  check "no order record is left" test -z "$(find "$AH_WORK/orders" -type f 2>/dev/null)"
+}
 
 ah_run certonly --webroot -w "$AH_WEBROOT" -d "$A" "${common[@]}"
 ah_expect_ok "certonly $A"
@@ -66,20 +83,14 @@ check "the CA fetched its token" test "$(fetched)" -gt "$f0"
 check "the dry run changed nothing" test "$(ah_snapshot)" = "$before"
 
 # --- a CA that refuses deactivation ---
-ah_start_faultproxy --refuse-deactivation
-common=(-n --agree-tos -m test@example.test --server "$AH_DIR_URL")
-ah_run certonly --webroot -w "$AH_WEBROOT" -d "$B" "${common[@]}"
-ah_expect_ok "certonly $B through a CA that refuses deactivation"
-serial=$(ah_serial "$AH_CONFIG/live/$B/cert.pem")
-before=$(ah_snapshot)
-ah_run renew --force-renewal --revalidate --cert-name "$B"
+behind_proxy "$B" refuse
 ah_expect_fail 1 "cannot get fresh authorizations for order https://127\.0\.0\.1:$AH_PROXY_PORT/[^ ]+: .*unauthorized" \
   "--revalidate fails when the CA will not deactivate, naming the order and the problem"
-check "the refusal was the CA's" test "$(ah_proxy_count faults refuse-deactivation)" -ge 1
-check "$B keeps its certificate" test "$(ah_serial "$AH_CONFIG/live/$B/cert.pem")" = "$serial"
+check "the refusal was the CA's" test "$(ah_proxy_count faults deactivation-refuse)" -ge 1
+kept "$B"
 check "$B has no new version" test "$(ah_archive_versions "$B")" -eq 1
-check "no order record is left" test -z "$(find "$AH_WORK/orders" -type f 2>/dev/null)"
 check "no tokens left" ah_no_tokens
+before=$(ah_snapshot)
 ah_run renew --dry-run --cert-name "$B"
 ah_expect_ok "a dry run through it still succeeds"
 check "it warns that it could not get fresh authorizations" \
@@ -88,34 +99,22 @@ check "and changed nothing" test "$(ah_snapshot)" = "$before"
 
 # --- a CA that says the authorization is still valid ---
 C=valid.reval.example.test
-ah_start_faultproxy --deactivation-stays-valid
-common=(-n --agree-tos -m test@example.test --server "$AH_DIR_URL")
-ah_run certonly --webroot -w "$AH_WEBROOT" -d "$C" "${common[@]}"
-ah_expect_ok "certonly $C through a CA that answers deactivation with valid"
-serial=$(ah_serial "$AH_CONFIG/live/$C/cert.pem")
-ah_run renew --force-renewal --revalidate --cert-name "$C"
+behind_proxy "$C" stays-valid
 ah_expect_fail 1 "left the authorization for $C at https://[^ ]+ valid, not deactivated" \
   "--revalidate fails when the CA answers the deactivation with valid, naming the name"
 check "the answer was the proxy's" test "$(ah_proxy_count faults deactivation-stays-valid)" -ge 1
-check "$C keeps its certificate" test "$(ah_serial "$AH_CONFIG/live/$C/cert.pem")" = "$serial"
-check "no order record is left" test -z "$(find "$AH_WORK/orders" -type f 2>/dev/null)"
+kept "$C"
 
 # --- a CA that says it deactivated the authorization but keeps reusing it ---
 D=ignored.reval.example.test
-ah_start_faultproxy --deactivation-ignored
-common=(-n --agree-tos -m test@example.test --server "$AH_DIR_URL")
-ah_run certonly --webroot -w "$AH_WEBROOT" -d "$D" "${common[@]}"
-ah_expect_ok "certonly $D through a CA that ignores deactivation"
-serial=$(ah_serial "$AH_CONFIG/live/$D/cert.pem")
 o0=$(orders)
-ah_run renew --force-renewal --revalidate --cert-name "$D"
+behind_proxy "$D" ignore
 ah_expect_fail 1 "the CA still reuses a valid authorization in order https://[^ ]+ after 3 orders" \
   "--revalidate gives up after three orders, naming the last"
-check "three orders were placed" test "$(orders)" -eq $((o0 + 3))
+check "three orders were placed, after the one that issued $D" test "$(orders)" -eq $((o0 + 4))
 check "two deactivations were asked for (the third order is only looked at)" \
-  test "$(ah_proxy_count faults deactivation-ignored)" -eq 2
-check "$D keeps its certificate" test "$(ah_serial "$AH_CONFIG/live/$D/cert.pem")" = "$serial"
-check "no order record is left" test -z "$(find "$AH_WORK/orders" -type f 2>/dev/null)"
+  test "$(ah_proxy_count faults deactivation-ignore)" -eq 2
+kept "$D"
 ah_run renew --dry-run --cert-name "$D"
 ah_expect_ok "a dry run through it still succeeds"
 check "it warns that the CA keeps reusing them" \
