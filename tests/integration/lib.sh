@@ -633,6 +633,14 @@ ah_require_bin() {
   [ -x "$AH_BIN" ] || ah_die "acmehook binary not found at $AH_BIN (build first)"
 }
 
+# ah_require_tool CMD...: every CMD is on PATH (tests/deps.sh installs them).
+ah_require_tool() {
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null || ah_die "missing tool: $c (run tests/deps.sh)"
+  done
+}
+
 # ah_chain_verifies CERT CHAIN: CERT verifies against Pebble's root via CHAIN.
 ah_chain_verifies() {
   local root

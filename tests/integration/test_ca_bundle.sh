@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ah_setup
 ah_require_bin
-command -v strace >/dev/null || ah_die "strace is required (tests/deps.sh installs it)"
+ah_require_tool strace
 ah_start_all
 
 PEBBLE_TLS=$AH_CA_BUNDLE

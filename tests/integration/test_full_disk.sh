@@ -17,7 +17,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib_testpoints.sh"
 ah_setup
 ah_require_bin
-command -v strace >/dev/null || ah_die "missing tool: strace (run tests/deps.sh)"
+ah_require_tool strace
 # The same calls in every run: Pebble rejects no nonce and reuses no
 # authorization.
 ah_start_dns

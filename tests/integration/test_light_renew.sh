@@ -17,7 +17,7 @@ set -euo pipefail
 ah_setup
 ah_require_bin
 ah_start_all
-command -v strace >/dev/null || ah_die "strace is required (tests/deps.sh)"
+ah_require_tool strace
 ah_start_faultproxy --profiles classic,shortlived
 PROXY1_BUNDLE=$AH_CA_BUNDLE
 

@@ -11,7 +11,7 @@ set -euo pipefail
 ah_setup
 ah_require_bin
 ah_start_all
-command -v nginx >/dev/null || ah_die "missing nginx"
+ah_require_tool nginx
 
 NAME=deploy.example.test
 SCRIPT="$AH_REPO_DIR/examples/lua/deploy/nginx.lua"

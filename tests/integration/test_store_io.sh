@@ -15,7 +15,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ah_setup
 ah_require_bin
-command -v strace >/dev/null || ah_die "missing tool: strace (run tests/deps.sh)"
+ah_require_tool strace
 ah_start_all
 
 FIRST=first.io.example.test

@@ -16,7 +16,7 @@ set -euo pipefail
 ah_setup
 ah_require_bin
 ah_start_all
-command -v strace >/dev/null || ah_die "missing tool: strace (run tests/deps.sh)"
+ah_require_tool strace
 
 PEBBLE_TLS=$AH_CA_BUNDLE
 ah_root_file >/dev/null || ah_die "cannot fetch Pebble's root"
