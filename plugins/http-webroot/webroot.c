@@ -87,10 +87,18 @@ static bool is_http01(const struct ah_challenge *ch)
 	return ch && ch->type && strcmp(ch->type, "http-01") == 0;
 }
 
+/* What open_sub and write_atomic return when the directory they were to
+ * create something in is gone: another run's cleanup removed it, empty,
+ * after it was opened. The caller starts again from the webroot. */
+#define VANISHED (-3)
+/* How often a challenge file is tried when its directories vanish. */
+#define VANISH_TRIES 16
+
 /* Open directory NAME under PARENTFD without following a symlink, creating
  * it (mode 0755, whatever the umask, so the web server can traverse it)
  * when CREATE is set. *MADE is set when this call created it. Returns the
- * descriptor, -2 when absent and not created, or -1 with the error set. */
+ * descriptor, -2 when absent and not created, VANISHED, or -1 with the
+ * error set. */
 static int open_sub(struct webroot *w, int parentfd, const char *shown, const char *name,
                     bool create, bool *made)
 {
@@ -102,11 +110,15 @@ static int open_sub(struct webroot *w, int parentfd, const char *shown, const ch
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(parentfd, name, 0755) == 0)
 			created = true;
+		else if (errno == ENOENT)
+			return VANISHED;
 		else if (errno != EEXIST) {
 			fail(w, AH_FAIL, "cannot create %s/%s: %s", shown, name, strerror(errno));
 			return -1;
 		}
 		fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			return VANISHED;
 	}
 	if (fd < 0) {
 		int err = errno;
@@ -133,7 +145,10 @@ static int open_sub(struct webroot *w, int parentfd, const char *shown, const ch
 /* Write DATA to DIRFD/NAME atomically: a reader (the web server) sees
  * either no file or the whole one, never a prefix. The token lives for
  * the seconds of one validation and means nothing after a reboot, so it
- * is not flushed to disk: the rename alone gives readers the whole file. */
+ * is not flushed to disk: the rename alone gives readers the whole file.
+ * Returns AH_OK, AH_FAIL with the error set, or VANISHED when DIRFD was
+ * removed before the temporary file was made in it (once it is there,
+ * the directory is not empty and stays). */
 static int write_atomic(struct webroot *w, int dirfd, const char *shown, const char *name,
                         const char *data)
 {
@@ -145,6 +160,10 @@ static int write_atomic(struct webroot *w, int dirfd, const char *shown, const c
 	for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
 		snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld-%lu", name, (long)getpid(), ++w->seq);
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == ENOENT) {
+			ret = VANISHED;
+			goto out;
+		}
 		if (fd < 0 && errno != EEXIST) {
 			fail(w, AH_FAIL, "cannot create %s/%s: %s", shown, tmp, strerror(errno));
 			goto out;
@@ -298,16 +317,35 @@ static int webroot_present(void *state, const struct ah_challenge *ch)
 		fail(w, AH_FAIL, "cannot open webroot-path %s: %s", w->root, strerror(errno));
 		goto out;
 	}
-	wkfd = open_sub(w, rootfd, w->root, ".well-known", true, &w->made_wellknown);
-	if (wkfd < 0)
-		goto out;
-	snprintf(shown, sizeof(shown), "%s/.well-known", w->root);
-	chfd = open_sub(w, wkfd, shown, "acme-challenge", true, &w->made_challenge);
-	if (chfd < 0)
-		goto out;
-	snprintf(shown, sizeof(shown), "%s/.well-known/acme-challenge", w->root);
-	if (write_atomic(w, chfd, shown, ch->token, ch->key_authorization) != AH_OK)
-		goto out;
+	/* Another run sharing the webroot removes the directories it made
+	 * once they are empty, which may be between our opening one and
+	 * writing in it: then open them again. */
+	for (int attempt = 1;; attempt++) {
+		int rc;
+
+		wkfd = open_sub(w, rootfd, w->root, ".well-known", true, &w->made_wellknown);
+		snprintf(shown, sizeof(shown), "%s/.well-known", w->root);
+		if (wkfd >= 0)
+			chfd = open_sub(w, wkfd, shown, "acme-challenge", true, &w->made_challenge);
+		snprintf(shown, sizeof(shown), "%s/.well-known/acme-challenge", w->root);
+		rc = wkfd < 0 ? wkfd : chfd < 0 ? chfd
+		                               : write_atomic(w, chfd, shown, ch->token,
+		                                              ch->key_authorization);
+		if (rc == AH_OK)
+			break;
+		if (rc != VANISHED)
+			goto out;
+		if (attempt == VANISH_TRIES) {
+			fail(w, AH_FAIL, "cannot create %s/%s: its directories keep being removed "
+			     "by another run's cleanup", shown, ch->token);
+			goto out;
+		}
+		if (chfd >= 0)
+			close(chfd);
+		if (wkfd >= 0)
+			close(wkfd);
+		chfd = wkfd = -1;
+	}
 	say(w, AH_LOG_DEBUG, "wrote %s/%s for %s", shown, ch->token,
 	    ch->identifier ? ch->identifier : "(unknown)");
 	ret = AH_OK;
