@@ -423,6 +423,7 @@ ah_pebble_intermediate() {
 # AH_STDOUT/AH_STDERR (contents). Set AH_NO_DIRS=1 to pass ARGS verbatim.
 # Pebble's TLS certificate goes in with --ca-bundle; with AH_CA_VIA_ENV=1 it
 # goes in through ACMEHOOK_CA_BUNDLE instead (and no --ca-bundle flag).
+# A non-empty array AH_WRAP is a command acmehook runs under (strace ...).
 ah_run() {
   AH_RUN_SEQ=$((AH_RUN_SEQ + 1))
   AH_OUT="$AH_RUNS/$AH_RUN_SEQ.out"
@@ -437,7 +438,7 @@ ah_run() {
       argv+=(--ca-bundle "$AH_CA_BUNDLE")
     fi
   fi
-  AH_LAST_CMD="acmehook ${argv[*]}"
+  AH_LAST_CMD="${AH_WRAP[*]:+${AH_WRAP[*]} }acmehook ${argv[*]}"
   if [ "${AH_CA_VIA_ENV:-0}" = 1 ]; then AH_LAST_CMD="ACMEHOOK_CA_BUNDLE=... $AH_LAST_CMD"; fi
   printf '%s\n' "$AH_LAST_CMD" >"$AH_RUNS/$AH_RUN_SEQ.cmd"
   local env_ca=(-u ACMEHOOK_CA_BUNDLE)
@@ -445,7 +446,8 @@ ah_run() {
     env_ca=(ACMEHOOK_CA_BUNDLE="$AH_CA_BUNDLE")
   fi
   set +e
-  env "${env_ca[@]}" timeout -k 10 "${AH_RUN_TIMEOUT:-240}" "$AH_BIN" "${argv[@]}" \
+  env "${env_ca[@]}" timeout -k 10 "${AH_RUN_TIMEOUT:-240}" ${AH_WRAP[@]+"${AH_WRAP[@]}"} \
+    "$AH_BIN" "${argv[@]}" \
     >"$AH_OUT" 2>"$AH_ERR" </dev/null
   AH_RC=$?
   set -e

@@ -27,17 +27,10 @@ ah_expect_ok "certonly $FIRST registers the account"
 
 # traced ARGS...: acmehook ARGS with this test's directories under strace.
 traced() {
-  AH_RUN_SEQ=$((AH_RUN_SEQ + 1))
-  AH_OUT="$AH_RUNS/$AH_RUN_SEQ.out"
-  AH_ERR="$AH_RUNS/$AH_RUN_SEQ.err"
-  AH_LAST_CMD="strace acmehook $*"
-  set +e
-  timeout -k 10 120 strace -f -y -o "$TRACE" \
-    -e trace=openat,open,creat,mkdir,mkdirat,symlink,symlinkat,link,linkat,fsync,fdatasync \
-    "$AH_BIN" "$@" --config-dir "$AH_CONFIG" --work-dir "$AH_WORK" --logs-dir "$AH_LOGDIR" \
-    --ca-bundle "$AH_CA_BUNDLE" >"$AH_OUT" 2>"$AH_ERR" </dev/null
-  AH_RC=$?
-  set -e
+  AH_WRAP=(strace -f -y -o "$TRACE"
+    -e trace=openat,open,creat,mkdir,mkdirat,symlink,symlinkat,link,linkat,fsync,fdatasync)
+  ah_run "$@"
+  AH_WRAP=()
 }
 
 # report KIND: from the trace, what was created (KIND=made) or flushed

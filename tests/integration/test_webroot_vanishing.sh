@@ -22,19 +22,10 @@ CH="$WK/acme-challenge"
 # (strace's "when" syntax). Sets INJECTED to the number of calls it failed.
 vanishing() {
   local st="$AH_T/strace-$4.out"
-  AH_RUN_SEQ=$((AH_RUN_SEQ + 1))
-  AH_OUT="$AH_RUNS/$AH_RUN_SEQ.out"
-  AH_ERR="$AH_RUNS/$AH_RUN_SEQ.err"
-  AH_LAST_CMD="strace ($1 in $2 fails at $3) acmehook certonly -d $4"
-  set +e
-  timeout -k 10 120 strace -f -qq -o "$st" -P "$2" -e trace="$1" \
-    -e inject="$1":error=ENOENT:when="$3" \
-    "$AH_BIN" certonly --webroot -w "$AH_WEBROOT" -d "$4" -n --agree-tos \
-    -m test@example.test --server "$AH_DIR_URL" --config-dir "$AH_CONFIG" \
-    --work-dir "$AH_WORK" --logs-dir "$AH_LOGS" --ca-bundle "$AH_CA_BUNDLE" \
-    >"$AH_OUT" 2>"$AH_ERR" </dev/null
-  AH_RC=$?
-  set -e
+  AH_WRAP=(strace -f -qq -o "$st" -P "$2" -e trace="$1" -e inject="$1":error=ENOENT:when="$3")
+  ah_run certonly --webroot -w "$AH_WEBROOT" -d "$4" -n --agree-tos -m test@example.test \
+    --server "$AH_DIR_URL"
+  AH_WRAP=()
   INJECTED=$(grep -c -F '(INJECTED)' "$st" || true)
 }
 
